@@ -1,0 +1,136 @@
+import * as v from 'valibot';
+import { ConfigError } from './errors';
+import { EVENT_TYPES, type EventType } from './event';
+import { CHANNEL_ID_FORMATS, ProviderNameSchema, channelKey, type ProviderName } from './providers';
+
+const DIRECTIONS = ['in', 'out', 'inout'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+const ChannelSchema = v.object({
+  provider: ProviderNameSchema,
+  channel: v.pipe(v.string(), v.minLength(1)),
+  direction: v.optional(v.picklist(DIRECTIONS), 'inout'),
+  /** IVS only: deliver as a chat MESSAGE from the bot (default) or as a `bridge:message` event. */
+  mode: v.optional(v.picklist(['message', 'event']), 'message'),
+});
+
+const BridgeSchema = v.object({
+  id: v.pipe(
+    v.string(),
+    v.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'bridge id: 1-64 letters, digits, _ or -'),
+  ),
+  channels: v.pipe(v.array(ChannelSchema), v.minLength(1, 'a bridge needs at least one channel')),
+  senderFormat: v.optional(v.pipe(v.string(), v.minLength(1)), '[{provider}] {sender}: {text}'),
+  relay: v.optional(v.array(v.picklist(EVENT_TYPES)), [
+    'chat.message.created',
+    'chat.message.updated',
+    'chat.message.deleted',
+  ]),
+});
+
+export const BridgesConfigSchema = v.object({ bridges: v.array(BridgeSchema) });
+
+export type BridgeChannel = v.InferOutput<typeof ChannelSchema>;
+export type Bridge = v.InferOutput<typeof BridgeSchema>;
+export type BridgesConfig = v.InferOutput<typeof BridgesConfigSchema>;
+
+/** Validated, indexed bridges: every lookup the hot paths need is a map access. */
+export class Bridges {
+  private readonly byId = new Map<string, Bridge>();
+  private readonly byChannel = new Map<string, { bridge: Bridge; channel: BridgeChannel }>();
+
+  constructor(readonly config: BridgesConfig) {
+    for (const bridge of config.bridges) {
+      this.byId.set(bridge.id, bridge);
+      for (const channel of bridge.channels) {
+        this.byChannel.set(channelKey(channel.provider, channel.channel), { bridge, channel });
+      }
+    }
+  }
+
+  get(id: string): Bridge | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): readonly Bridge[] {
+    return this.config.bridges;
+  }
+
+  /** The bridge a provider channel belongs to, if any (a channel belongs to at most one). */
+  forChannel(
+    provider: ProviderName,
+    channelId: string,
+  ): { bridge: Bridge; channel: BridgeChannel } | undefined {
+    return this.byChannel.get(channelKey(provider, channelId));
+  }
+
+  /** Whether events of this type from this channel may flow into the bridge at all. */
+  acceptsInbound(provider: ProviderName, channelId: string): boolean {
+    const found = this.forChannel(provider, channelId);
+    return found !== undefined && found.channel.direction !== 'out';
+  }
+
+  relays(bridge: Bridge, type: EventType): boolean {
+    return bridge.relay.includes(type);
+  }
+
+  /** Channels of every provider of the given name, e.g. the rooms a grant must name. */
+  channelsOf(provider: ProviderName): string[] {
+    return this.config.bridges.flatMap((bridge) =>
+      bridge.channels.filter((c) => c.provider === provider).map((c) => c.channel),
+    );
+  }
+}
+
+/** Validate a bridges document; errors name the bridge and the field. */
+export function parseBridgesConfig(input: unknown, source = 'bridges.json'): Bridges {
+  const result = v.safeParse(BridgesConfigSchema, input);
+  if (!result.success) {
+    const [issue] = result.issues;
+    const path = issue ? v.getDotPath(issue) : null;
+    const bridgeId = bridgeIdAt(input, path);
+    throw new ConfigError(
+      `${source}: ${bridgeId ? `bridge "${bridgeId}": ` : ''}${path ?? '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const config = result.output;
+  const seenBridges = new Set<string>();
+  const seenChannels = new Map<string, string>();
+  config.bridges.forEach((bridge, i) => {
+    if (seenBridges.has(bridge.id)) {
+      throw new ConfigError(
+        `${source}: bridge "${bridge.id}": bridges.${i}.id: duplicate bridge id`,
+      );
+    }
+    seenBridges.add(bridge.id);
+    bridge.channels.forEach((channel, j) => {
+      const field = `bridges.${i}.channels.${j}.channel`;
+      const format = CHANNEL_ID_FORMATS[channel.provider];
+      if (!format.pattern.test(channel.channel)) {
+        throw new ConfigError(
+          `${source}: bridge "${bridge.id}": ${field}: "${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,
+        );
+      }
+      const key = channelKey(channel.provider, channel.channel);
+      const other = seenChannels.get(key);
+      if (other !== undefined) {
+        throw new ConfigError(
+          `${source}: bridge "${bridge.id}": ${field}: channel already belongs to bridge "${other}"`,
+        );
+      }
+      seenChannels.set(key, bridge.id);
+    });
+  });
+  return new Bridges(config);
+}
+
+function bridgeIdAt(input: unknown, path: string | null): string | undefined {
+  const match = path?.match(/^bridges\.(\d+)/);
+  if (!match || typeof input !== 'object' || input === null) return undefined;
+  const bridges = (input as { bridges?: unknown }).bridges;
+  if (!Array.isArray(bridges)) return undefined;
+  const bridge: unknown = bridges[Number(match[1])];
+  const id =
+    typeof bridge === 'object' && bridge !== null ? (bridge as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * One error hierarchy for the bridge. Each error knows its HTTP status and whether its
+ * message may be shown to a caller (`expose`); one place (functions/http/problem.ts and the
+ * WebSocket error frame) turns them into what the caller sees.
+ */
+export class BridgeError extends Error {
+  override readonly name: string = 'BridgeError';
+  readonly status: number = 500;
+  readonly code: string = 'internal';
+  readonly title: string = 'Internal error';
+  /** Whether `message` is safe to show to the caller. */
+  readonly expose: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class ValidationError extends BridgeError {
+  override readonly name = 'ValidationError';
+  override readonly status = 400;
+  override readonly code = 'invalid-payload';
+  override readonly title = 'Invalid payload';
+  override readonly expose = true;
+
+  constructor(
+    message: string,
+    /** Dot path of the first offending field, when known. */
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class MalformedJsonError extends BridgeError {
+  override readonly name = 'MalformedJsonError';
+  override readonly status = 400;
+  override readonly code = 'malformed-json';
+  override readonly title = 'Malformed JSON';
+  override readonly expose = true;
+}
+
+export class UnauthorizedError extends BridgeError {
+  override readonly name = 'UnauthorizedError';
+  override readonly status = 401;
+  override readonly code = 'unauthorized';
+  override readonly title = 'Unauthorized';
+  override readonly expose = true;
+}
+
+export class ForbiddenError extends BridgeError {
+  override readonly name = 'ForbiddenError';
+  override readonly status = 403;
+  override readonly code = 'forbidden';
+  override readonly title = 'Forbidden';
+  override readonly expose = true;
+}
+
+export class NotFoundError extends BridgeError {
+  override readonly name = 'NotFoundError';
+  override readonly status = 404;
+  override readonly code = 'not-found';
+  override readonly title = 'Not found';
+  override readonly expose = true;
+}
+
+export class PayloadTooLargeError extends BridgeError {
+  override readonly name = 'PayloadTooLargeError';
+  override readonly status = 413;
+  override readonly code = 'payload-too-large';
+  override readonly title = 'Payload too large';
+  override readonly expose = true;
+}
+
+export class NotImplementedError extends BridgeError {
+  override readonly name = 'NotImplementedError';
+  override readonly status = 501;
+  override readonly code = 'not-implemented';
+  override readonly title = 'Not implemented';
+  override readonly expose = true;
+}
+
+/** A provider refused or failed; `detail` carries its code, never our secrets. */
+export class ProviderError extends BridgeError {
+  override readonly name = 'ProviderError';
+  override readonly status = 502;
+  override readonly code = 'provider-error';
+  override readonly title = 'Provider error';
+  override readonly expose = true;
+
+  constructor(
+    message: string,
+    readonly providerStatus?: number,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+
+  readonly retryAfterMs: number | undefined;
+}
+
+export class NotConfiguredError extends BridgeError {
+  override readonly name = 'NotConfiguredError';
+  override readonly status = 503;
+  override readonly code = 'not-configured';
+  override readonly title = 'Provider not configured';
+  override readonly expose = true;
+}
+
+/** Configuration is wrong at start-up: fail fast with the variable or field named. */
+export class ConfigError extends BridgeError {
+  override readonly name = 'ConfigError';
+  override readonly code = 'config';
+  override readonly title = 'Configuration error';
+}
+
+export function isBridgeError(error: unknown): error is BridgeError {
+  return error instanceof BridgeError;
+}

@@ -1,0 +1,16 @@
+import * as v from 'valibot';
+import { ValidationError } from './errors';
+
+/** Parse untrusted input; the error names the first offending field by its dot path. */
+export function parseWith<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  what: string,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  const [first] = result.issues;
+  const field = first ? (v.getDotPath(first) ?? undefined) : undefined;
+  const reason = first?.message ?? 'invalid';
+  throw new ValidationError(`${what}: ${field ? `${field}: ` : ''}${reason}`, field ?? undefined);
+}
