@@ -42,6 +42,13 @@ export class Bridges {
   constructor(readonly config: BridgesConfig) {
     for (const bridge of config.bridges) {
       this.byId.set(bridge.id, bridge);
+      // Every bridge has its own WebSocket clients as an implicit `web` channel named after it:
+      // what they send belongs to the bridge, and they are served by the push fan-out rather
+      // than as a delivery target, so the channel is indexed but not listed in `channels`.
+      this.byChannel.set(channelKey('web', bridge.id), {
+        bridge,
+        channel: { provider: 'web', channel: bridge.id, direction: 'inout', mode: 'message' },
+      });
       for (const channel of bridge.channels) {
         this.byChannel.set(channelKey(channel.provider, channel.channel), { bridge, channel });
       }
@@ -105,6 +112,11 @@ export function parseBridgesConfig(input: unknown, source = 'bridges.json'): Bri
     seenBridges.add(bridge.id);
     bridge.channels.forEach((channel, j) => {
       const field = `bridges.${i}.channels.${j}.channel`;
+      if (channel.provider === 'web') {
+        throw new ConfigError(
+          `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.provider: web clients join every bridge implicitly; do not list them`,
+        );
+      }
       const format = CHANNEL_ID_FORMATS[channel.provider];
       if (!format.pattern.test(channel.channel)) {
         throw new ConfigError(

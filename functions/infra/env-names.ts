@@ -11,6 +11,12 @@ export const ENV_VARS = {
   EVENTS_TABLE: 'DynamoDB events table name',
   STATE_TABLE: 'DynamoDB relay-state table name',
   EVENT_RETENTION_DAYS: 'days before stored events expire (TTL, default 30)',
+  WS_MANAGEMENT_ENDPOINT:
+    'API Gateway @connections endpoint, https://<api>.execute-api.<region>.amazonaws.com/<stage>',
+  DEAD_LETTER_QUEUE_URL: 'SQS queue that keeps failed deliveries with their full payload',
+  FANOUT_CONCURRENCY: 'WebSocket pushes in flight at once (default 64)',
+  FANOUT_TIMEOUT_MS: 'timeout of one WebSocket push (default 3000)',
+  IVS_SESSION_MINUTES: 'IVS chat session length for issued tokens, 1-180 (default 60)',
   PROVIDER_SECRETS_ARN: 'Secrets Manager secret holding provider credentials (AWS only)',
   IVS_MESSAGING_URL: 'IVS messaging WebSocket (default wss://edge.ivschat.<region>.amazonaws.com)',
   IVS_BOT_USER_ID: 'identity of the bridge bot in IVS rooms',

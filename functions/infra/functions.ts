@@ -31,6 +31,49 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 30,
   },
+  History: {
+    entry: 'history.ts',
+    description: 'GET /bridges/{bridgeId}/events: history and catch-up',
+    memorySize: 512,
+    timeoutSeconds: 10,
+  },
+  Relay: {
+    entry: 'relay.ts',
+    description: 'Events stream: deliver to the bridge channels and WebSocket clients',
+    memorySize: 1024,
+    // Long enough to wait out a provider Retry-After inside one invocation.
+    timeoutSeconds: 120,
+  },
+  WsConnect: {
+    entry: 'ws-connect.ts',
+    description: 'WebSocket $connect: verify the app JWT',
+    memorySize: 512,
+    timeoutSeconds: 10,
+  },
+  WsDisconnect: {
+    entry: 'ws-disconnect.ts',
+    description: 'WebSocket $disconnect: forget the connection',
+    memorySize: 256,
+    timeoutSeconds: 10,
+  },
+  WsMessage: {
+    entry: 'ws-message.ts',
+    description: 'WebSocket frames: subscribe, unsubscribe, send, ping',
+    memorySize: 512,
+    timeoutSeconds: 29,
+  },
+  Tokens: {
+    entry: 'tokens.ts',
+    description: 'POST /tokens/{provider}: mint a provider client token for an app JWT',
+    memorySize: 512,
+    timeoutSeconds: 10,
+  },
+  AuthAzStack: {
+    entry: 'auth-azstack.ts',
+    description: 'POST /auth/azstack: AZStack Authentication URL (RSA token + md5 code)',
+    memorySize: 256,
+    timeoutSeconds: 10,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -45,4 +88,33 @@ export interface HttpRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/health', function: 'Health' },
   { method: 'POST', path: '/webhooks/{provider}', function: 'Webhook' },
+  { method: 'POST', path: '/tokens/{provider}', function: 'Tokens' },
+  { method: 'POST', path: '/auth/azstack', function: 'AuthAzStack' },
+  { method: 'GET', path: '/bridges/{bridgeId}/events', function: 'History' },
 ];
+
+export interface WebSocketRoute {
+  /** `$connect`, `$disconnect`, `$default` or an `action` value. */
+  routeKey: string;
+  function: FunctionName;
+}
+
+/** WebSocket API routes; route selection is `$request.body.action`.  */
+export const WS_ROUTES: readonly WebSocketRoute[] = [
+  { routeKey: '$connect', function: 'WsConnect' },
+  { routeKey: '$disconnect', function: 'WsDisconnect' },
+  { routeKey: 'subscribe', function: 'WsMessage' },
+  { routeKey: 'unsubscribe', function: 'WsMessage' },
+  { routeKey: 'send', function: 'WsMessage' },
+  { routeKey: 'ping', function: 'WsMessage' },
+  { routeKey: '$default', function: 'WsMessage' },
+];
+
+export interface StreamConsumer {
+  /** TableDefinition.logicalName of a table with a stream. */
+  table: string;
+  function: FunctionName;
+}
+
+/** Functions driven by a table's stream, with RELAY_STREAM_SETTINGS.  */
+export const STREAM_CONSUMERS: readonly StreamConsumer[] = [{ table: 'Events', function: 'Relay' }];

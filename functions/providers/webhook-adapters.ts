@@ -1,5 +1,6 @@
 import type { WebhookAdapter } from '../core/inbound';
 import type { SecretValues } from '../infra/secrets';
+import { createTigerConnectWebhookAdapter } from './tigerconnect/webhook';
 
 type WebhookAdapterFactory = (secrets: SecretValues) => WebhookAdapter;
 
@@ -8,7 +9,9 @@ type WebhookAdapterFactory = (secrets: SecretValues) => WebhookAdapter;
  * review-handler and chat-logging Lambdas and AZStack only through its auth callback, so
  * neither has a webhook here.
  */
-const WEBHOOK_ADAPTERS: Record<string, WebhookAdapterFactory> = {};
+const WEBHOOK_ADAPTERS: Record<string, WebhookAdapterFactory> = {
+  tigerconnect: createTigerConnectWebhookAdapter,
+};
 
 export function webhookProviders(): string[] {
   return Object.keys(WEBHOOK_ADAPTERS);

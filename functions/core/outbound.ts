@@ -1,0 +1,53 @@
+import type { Attachment } from './event';
+import type { ProviderName } from './providers';
+
+/** What a provider can do with relayed messages; the relay asks, it never checks names. */
+export interface OutboundCapabilities {
+  send: boolean;
+  edit: boolean;
+  delete: boolean;
+  attachments: boolean;
+  replies: boolean;
+  /** Longest text the provider accepts, in Unicode code points. */
+  maxTextLength: number;
+}
+
+/** One channel of a bridge as a delivery target. */
+export interface DeliveryTarget {
+  provider: ProviderName;
+  channel: string;
+  /** Provider-specific delivery mode from bridges.json (IVS: message or event). */
+  mode: string;
+}
+
+/** The echo marker every relayed message carries, so its echo is recognized on the way back. */
+export interface RelayMarker {
+  origin: ProviderName;
+  eventId: string;
+  originMessageId: string;
+}
+
+export interface OutboundMessage {
+  /** Formatted with the bridge's sender template and fitted to `maxTextLength`. */
+  text: string;
+  attachments: Attachment[];
+  /** The target-side id of the message this one replies to, when the map knows it. */
+  replyTo?: string;
+  sender: { id: string; displayName?: string };
+  marker: RelayMarker;
+}
+
+export interface SendResult {
+  /** The target-side id of the new message (the message-id map stores it). */
+  messageId: string;
+}
+
+export interface OutboundAdapter {
+  readonly provider: ProviderName;
+  capabilities(target: DeliveryTarget): OutboundCapabilities;
+  /** Why this adapter cannot deliver at all (e.g. not configured); undefined when it can. */
+  unavailableReason(): string | undefined;
+  send(target: DeliveryTarget, message: OutboundMessage): Promise<SendResult>;
+  edit?(target: DeliveryTarget, targetMessageId: string, message: OutboundMessage): Promise<void>;
+  delete?(target: DeliveryTarget, targetMessageId: string, reason: string): Promise<void>;
+}

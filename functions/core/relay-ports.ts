@@ -1,0 +1,76 @@
+import type { CommonEvent } from './event';
+import type { DeliveryTarget } from './outbound';
+import type { ProviderName } from './providers';
+
+export const DELIVERY_STATUSES = ['delivered', 'retrying', 'failed', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A message as one provider channel knows it. */
+export interface MessageRef {
+  provider: ProviderName;
+  channel: string;
+  messageId: string;
+}
+
+export interface DeliveryRecord {
+  eventId: string;
+  /** `provider#channel` of the target. */
+  target: string;
+  status: DeliveryStatus;
+  attempts: number;
+  detail?: string;
+  targetMessageId?: string;
+  updatedAt: string;
+}
+
+/** Durable relay state: delivery records and the origin <-> copy message-id map. */
+export interface RelayState {
+  getDelivery(eventId: string, target: string): Promise<DeliveryRecord | undefined>;
+  putDelivery(record: DeliveryRecord): Promise<void>;
+  /** Remember that `copy` is the relayed copy of `origin` (stored both ways). */
+  putMessageCopy(origin: MessageRef, copy: MessageRef): Promise<void>;
+  /** The origin of a relayed copy, or undefined when `ref` is not a copy. */
+  findOrigin(ref: MessageRef): Promise<MessageRef | undefined>;
+  /** The copy of `origin` in one target channel, if it was relayed there. */
+  findCopy(
+    origin: MessageRef,
+    target: { provider: ProviderName; channel: string },
+  ): Promise<string | undefined>;
+}
+
+/** A server push to the bridge's WebSocket clients. */
+export type ClientFrame =
+  | { type: 'event'; event: CommonEvent; cursor?: string }
+  | {
+      type: 'delivery';
+      eventId: string;
+      target: string;
+      channel: string;
+      status: DeliveryStatus;
+      detail?: string;
+    };
+
+export interface BroadcastResult {
+  sent: number;
+  gone: number;
+  failed: number;
+}
+
+export interface Broadcaster {
+  /** Push a frame to every connection subscribed to the bridge; gone connections are removed. */
+  broadcast(bridgeId: string, frame: ClientFrame): Promise<BroadcastResult>;
+}
+
+/** A delivery that exhausted its retries, kept whole so it can be replayed. */
+export interface DeadLetter {
+  event: CommonEvent;
+  target: DeliveryTarget;
+  bridgeId: string;
+  attempts: number;
+  error: string;
+  failedAt: string;
+}
+
+export interface DeadLetterQueue {
+  park(letter: DeadLetter): Promise<void>;
+}

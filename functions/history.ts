@@ -1,0 +1,49 @@
+import middy from '@middy/core';
+import * as v from 'valibot';
+import { ForbiddenError, NotFoundError } from './core/errors';
+import { canUseBridge } from './core/identity';
+import { parseWith } from './core/validation';
+import { appAuth, requireIdentity, type AuthenticatedEvent } from './http/auth';
+import { problemErrors, type HttpResult } from './http/middleware';
+import { jsonResponse } from './http/problem';
+import { appJwtVerifierFor } from './infra/app-jwt';
+import { getRuntime } from './infra/runtime';
+
+const HistoryQuery = v.object({
+  after: v.optional(v.pipe(v.string(), v.minLength(1))),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, 'limit: a whole number'),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(200),
+    ),
+    '50',
+  ),
+});
+
+/** `GET /bridges/{bridgeId}/events?after=&limit=`: history and catch-up, oldest first. */
+export async function listBridgeEvents(event: AuthenticatedEvent): Promise<HttpResult> {
+  const identity = requireIdentity(event);
+  const runtime = getRuntime();
+  const bridgeId = event.pathParameters?.bridgeId ?? '';
+  if (!runtime.bridges.get(bridgeId)) throw new NotFoundError(`unknown bridge "${bridgeId}"`);
+  if (!canUseBridge(identity, bridgeId))
+    throw new ForbiddenError(`not allowed in bridge "${bridgeId}"`);
+  const query = parseWith(HistoryQuery, event.queryStringParameters ?? {}, 'query');
+  const page = await runtime.store.listEvents(bridgeId, {
+    ...(query.after !== undefined && { after: query.after }),
+    limit: Number(query.limit),
+  });
+  return jsonResponse(200, {
+    bridge: bridgeId,
+    events: page.items.map((item) => ({ cursor: item.cursor, event: item.event })),
+    next: page.next ?? null,
+  });
+}
+
+export const handler = middy<AuthenticatedEvent, HttpResult>()
+  .use(problemErrors(() => getRuntime().log))
+  .use(appAuth(async () => appJwtVerifierFor(await getRuntime().secrets.load())))
+  .handler(listBridgeEvents);

@@ -1,0 +1,254 @@
+import {
+  constants,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  privateDecrypt,
+  type KeyObject,
+} from 'node:crypto';
+import * as v from 'valibot';
+import { ConfigError } from '../../core/errors';
+import type { AppIdentity } from '../../core/identity';
+import { secureEquals } from '../../core/secure-compare';
+import type { SecretValues } from '../../infra/secrets';
+import { isConfigured } from '../status';
+
+/** AZStack's answer format: 0 accepts the sign-in, 1 refuses it. */
+export interface AzStackAnswer {
+  result: 0 | 1;
+}
+
+export interface AzStackCallbackOutcome {
+  answer: AzStackAnswer;
+  /** Why, for the log only: AZStack (and whoever posts here) only ever sees 0 or 1. */
+  reason: string;
+}
+
+export interface AzStackCallbackDeps {
+  secrets: SecretValues;
+  /** Verifies `userCredentials` as an app JWT; resolved lazily so a config error is a refusal. */
+  appTokens: () => { verify(token: string): Promise<AppIdentity> };
+  now?: () => number;
+}
+
+/** The callback's `timestamp` (ms) may be this far from our clock, either way. */
+export const AZSTACK_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Generous for one RSA block of up to 8192 bits, base64-encoded; anything longer is refused early. */
+const MAX_TOKEN_CHARS = 2048;
+
+const DecryptedTokenSchema = v.object({
+  azStackUserID: v.union([v.pipe(v.string(), v.minLength(1)), v.number()]),
+  userCredentials: v.pipe(v.string(), v.minLength(1)),
+  timestamp: v.union([v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.regex(/^\d{1,16}$/))]),
+  appId: v.string(),
+  code: v.string(),
+});
+
+/**
+ * AZStack's Authentication URL: decrypt the callback token with the app's RSA private key,
+ * check the app id, the md5 code and the timestamp, and accept only when `userCredentials` is
+ * a valid app JWT whose `sub` is the `azStackUserID` signing in.
+ */
+export async function answerAzStackCallback(
+  request: { contentType: string | undefined; body: string },
+  deps: AzStackCallbackDeps,
+): Promise<AzStackCallbackOutcome> {
+  const refuse = (reason: string): AzStackCallbackOutcome => ({ answer: { result: 1 }, reason });
+  const { secrets } = deps;
+  if (!isConfigured('azstack', secrets)) return refuse('azstack is not configured');
+
+  const token = callbackToken(request.contentType, request.body);
+  if (token === undefined) return refuse('the callback has no token field');
+  if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) {
+    return refuse('the token is not base64');
+  }
+
+  let key: AzStackKey;
+  try {
+    key = azStackKey(secrets.AZSTACK_PRIVATE_KEY ?? '');
+  } catch (error) {
+    return refuse(error instanceof ConfigError ? error.message : 'AZSTACK_PRIVATE_KEY is unusable');
+  }
+  const plaintext = decryptPkcs1v15(key, Buffer.from(token, 'base64'));
+  if (plaintext === undefined) return refuse('the token does not fit the key');
+
+  let json: unknown;
+  try {
+    json = JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    // Also where a wrong key or a forged ciphertext ends: implicit rejection yields noise.
+    return refuse('the token does not decrypt to JSON');
+  }
+  const parsed = v.safeParse(DecryptedTokenSchema, json);
+  if (!parsed.success) return refuse('the decrypted token lacks the documented fields');
+  const claim = parsed.output;
+
+  if (!secureEquals(claim.appId, secrets.AZSTACK_APP_ID)) return refuse('appId does not match');
+  const timestamp = String(claim.timestamp);
+  const expectedCode = createHash('md5')
+    .update(`${claim.appId}_${timestamp}_${secrets.AZSTACK_SECRET_CODE ?? ''}`, 'utf8')
+    .digest('hex');
+  if (!secureEquals(claim.code.toLowerCase(), expectedCode)) return refuse('code does not match');
+  const now = deps.now ?? Date.now;
+  if (Math.abs(now() - Number(timestamp)) > AZSTACK_MAX_CLOCK_SKEW_MS) {
+    return refuse('timestamp is not within 5 minutes');
+  }
+
+  let identity: AppIdentity;
+  try {
+    identity = await deps.appTokens().verify(claim.userCredentials);
+  } catch (error) {
+    return refuse(`userCredentials is not a valid app JWT: ${(error as Error).message}`);
+  }
+  if (identity.sub !== String(claim.azStackUserID)) {
+    return refuse('userCredentials belongs to another user');
+  }
+  return { answer: { result: 0 }, reason: 'accepted' };
+}
+
+/** `token` from a form body (AZStack's default) or a JSON body. */
+function callbackToken(contentType: string | undefined, body: string): string | undefined {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  const looksJson =
+    type === 'application/json' || (type === '' && body.trimStart().startsWith('{'));
+  let token: unknown;
+  if (looksJson) {
+    try {
+      token = (JSON.parse(body) as { token?: unknown } | null)?.token;
+    } catch {
+      return undefined;
+    }
+  } else {
+    token = new URLSearchParams(body).get('token') ?? undefined;
+  }
+  if (typeof token !== 'string' || token === '') return undefined;
+  // An unencoded `+` in a form body arrives as a space; base64 never contains spaces.
+  return token.replace(/ /g, '+').replace(/[\r\n]/g, '');
+}
+
+// --- RSAES-PKCS1-v1_5 decryption with implicit rejection -------------------------------------
+//
+// Node refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809, the Marvin attack) unless its
+// OpenSSL does implicit rejection (3.2+); Node 20 and 22 bundle OpenSSL 3.0, and
+// --security-revert is not an option on Lambda. So the bridge does the raw RSA operation
+// (RSA_NO_PADDING, blinded inside OpenSSL) and removes the padding itself with the same implicit
+// rejection OpenSSL 3.2+ uses: a bad padding yields a deterministic synthetic message derived
+// from the private key and the ciphertext instead of an error, so a caller cannot tell a padding
+// failure from a well-padded ciphertext whose content is wrong. The padding check uses masks
+// instead of branches (constant-time as far as JavaScript allows). Byte-compatible with OpenSSL's
+// output, which the tests check against vectors produced by OpenSSL itself.
+
+export interface AzStackKey {
+  key: KeyObject;
+  /** k: the modulus length in bytes. */
+  size: number;
+  /** SHA-256 of the private exponent (k bytes, big-endian): the implicit-rejection HMAC key. */
+  rejectionKey: Buffer;
+}
+
+let cachedKey: { pem: string; key: AzStackKey } | undefined;
+
+/** Parse AZSTACK_PRIVATE_KEY once; `\n` escapes (common in env files) are accepted. */
+export function azStackKey(pem: string): AzStackKey {
+  if (cachedKey?.pem === pem) return cachedKey.key;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem.replace(/\\n/g, '\n'));
+  } catch {
+    throw new ConfigError('AZSTACK_PRIVATE_KEY is not a PEM private key');
+  }
+  const jwk = key.asymmetricKeyType === 'rsa' ? key.export({ format: 'jwk' }) : undefined;
+  if (jwk?.n === undefined || jwk.d === undefined) {
+    throw new ConfigError('AZSTACK_PRIVATE_KEY must be an RSA private key');
+  }
+  const size = Buffer.from(jwk.n, 'base64url').length;
+  const d = Buffer.from(jwk.d, 'base64url');
+  const dPadded = Buffer.concat([Buffer.alloc(size - d.length), d]);
+  const parsed = { key, size, rejectionKey: createHash('sha256').update(dPadded).digest() };
+  cachedKey = { pem, key: parsed };
+  return parsed;
+}
+
+/**
+ * The message of a PKCS#1 v1.5 ciphertext, or a synthetic one when the padding is wrong.
+ * Undefined only for what anyone can see without the key: a ciphertext longer than the
+ * modulus or not below it.
+ */
+export function decryptPkcs1v15(key: AzStackKey, ciphertext: Buffer): Buffer | undefined {
+  const k = key.size;
+  if (ciphertext.length === 0 || ciphertext.length > k) return undefined;
+  // Some encoders (JSEncrypt) drop leading zero bytes; the integer is the same.
+  const c = Buffer.concat([Buffer.alloc(k - ciphertext.length), ciphertext]);
+  let em: Buffer;
+  try {
+    em = privateDecrypt({ key: key.key, padding: constants.RSA_NO_PADDING }, c);
+  } catch {
+    return undefined;
+  }
+
+  const kdk = createHmac('sha256', key.rejectionKey).update(c).digest();
+  const synthetic = rejectionPrf(kdk, 'message', k);
+  const candidates = rejectionPrf(kdk, 'length', 256);
+  const maxSepOffset = k - 2 - 8;
+  let lengthMask = maxSepOffset;
+  lengthMask |= lengthMask >> 1;
+  lengthMask |= lengthMask >> 2;
+  lengthMask |= lengthMask >> 4;
+  lengthMask |= lengthMask >> 8;
+  let syntheticLength = 0;
+  for (let i = 0; i < candidates.length; i += 2) {
+    const candidate = ((candidates[i]! << 8) | candidates[i + 1]!) & lengthMask;
+    syntheticLength = select(lessThan(candidate, maxSepOffset), candidate, syntheticLength);
+  }
+
+  let good = isZero(em[0]!) & isZero(em[1]! ^ 2);
+  let foundZero = 0;
+  let zeroIndex = 0;
+  for (let i = 2; i < k; i++) {
+    const equals0 = isZero(em[i]!);
+    zeroIndex = select(~foundZero & equals0, i, zeroIndex);
+    foundZero |= equals0;
+  }
+  // At least 8 padding bytes after 0x00 0x02; zeroIndex 0 (no separator) fails here too.
+  good &= ~lessThan(zeroIndex, 2 + 8) & 1;
+  const messageIndex = select(good, zeroIndex + 1, k - syntheticLength);
+
+  const out = Buffer.alloc(k - messageIndex);
+  const goodMask = -good & 0xff;
+  for (let i = messageIndex, j = 0; i < k; i++, j++) {
+    out[j] = (em[i]! & goodMask) | (synthetic[i]! & ~goodMask & 0xff);
+  }
+  return out;
+}
+
+/** The implicit-rejection PRF: HMAC-SHA256(kdk, counter16 || label || bitLength16) blocks. */
+function rejectionPrf(kdk: Buffer, label: string, bytes: number): Buffer {
+  const blocks: Buffer[] = [];
+  const bitLength = Buffer.from([(bytes * 8) >> 8, (bytes * 8) & 0xff]);
+  for (let counter = 0, produced = 0; produced < bytes; counter++, produced += 32) {
+    blocks.push(
+      createHmac('sha256', kdk)
+        .update(Buffer.from([counter >> 8, counter & 0xff]))
+        .update(label, 'latin1')
+        .update(bitLength)
+        .digest(),
+    );
+  }
+  return Buffer.concat(blocks).subarray(0, bytes);
+}
+
+/** 1 when `x` (0..0xffff) is zero, else 0, without a branch. */
+function isZero(x: number): number {
+  return ((x - 1) >>> 31) & 1;
+}
+
+/** 1 when a < b for 0 <= a, b < 2^31, else 0. */
+function lessThan(a: number, b: number): number {
+  return ((a - b) >>> 31) & 1;
+}
+
+/** `condition` is 0 or 1 (only its low bit is read). */
+function select(condition: number, whenOne: number, whenZero: number): number {
+  const mask = -(condition & 1);
+  return (whenOne & mask) | (whenZero & ~mask);
+}

@@ -1,0 +1,42 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { isBridgeError } from './core/errors';
+import { appJwtVerifierFor } from './infra/app-jwt';
+import { getRelayRuntime } from './infra/relay-runtime';
+
+type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
+  queryStringParameters?: Record<string, string | undefined>;
+};
+
+/**
+ * `$connect`: the app JWT arrives as `?token=` (browsers cannot set headers on a WebSocket).
+ * Anything but 200 makes API Gateway refuse the upgrade.
+ */
+export async function connectClient(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
+  const runtime = getRelayRuntime();
+  const { log } = runtime.base;
+  try {
+    const verifier = appJwtVerifierFor(await runtime.base.secrets.load());
+    const identity = await verifier.verify(event.queryStringParameters?.token);
+    await runtime.connections.connect({
+      connectionId: event.requestContext.connectionId,
+      sub: identity.sub,
+      ...(identity.name !== undefined && { name: identity.name }),
+      ...(identity.bridges !== undefined && { bridges: identity.bridges }),
+      connectedAt: new Date(event.requestContext.requestTimeEpoch).toISOString(),
+    });
+    log.info('websocket connected', {
+      connectionId: event.requestContext.connectionId,
+      sub: identity.sub,
+    });
+    return { statusCode: 200 };
+  } catch (error) {
+    if (isBridgeError(error) && error.status === 401) {
+      log.info('websocket refused', { reason: error.message });
+      return { statusCode: 401, body: error.message };
+    }
+    log.error('websocket connect failed', { error });
+    return { statusCode: 500 };
+  }
+}
+
+export const handler = connectClient;

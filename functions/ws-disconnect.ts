@@ -1,0 +1,16 @@
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { getRelayRuntime } from './infra/relay-runtime';
+
+/** `$disconnect`: forget the connection and its subscriptions (TTL catches any that is missed). */
+export async function disconnectClient(
+  event: APIGatewayProxyWebsocketEventV2,
+): Promise<APIGatewayProxyResultV2> {
+  const runtime = getRelayRuntime();
+  await runtime.connections.remove(event.requestContext.connectionId);
+  runtime.base.log.info('websocket disconnected', {
+    connectionId: event.requestContext.connectionId,
+  });
+  return { statusCode: 200 };
+}
+
+export const handler = disconnectClient;

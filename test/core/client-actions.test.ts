@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  handleClientAction,
+  parseClientFrame,
+  toErrorFrame,
+  type ServerFrame,
+} from '../../functions/core/client-actions';
+import type { ConnectionInfo } from '../../functions/core/connections';
+import { DynamoConnectionStore } from '../../functions/infra/dynamo-connections';
+import { startHarness, type Harness } from '../support/harness';
+
+describe('WebSocket client actions', () => {
+  let harness: Harness;
+  let frames: ServerFrame[];
+  let connections: DynamoConnectionStore;
+  const alice: ConnectionInfo = {
+    connectionId: 'conn-a',
+    sub: 'alice',
+    name: 'Alice',
+    connectedAt: '2026-01-01T00:00:00.000Z',
+  };
+
+  const act = async (raw: string, who: ConnectionInfo = alice) => {
+    try {
+      await handleClientAction(who, parseClientFrame(raw), {
+        ...harness.runtime,
+        connections,
+        reply: async (frame) => void frames.push(frame),
+      });
+    } catch (error) {
+      frames.push(toErrorFrame(error));
+    }
+  };
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    frames = [];
+    connections = new DynamoConnectionStore(
+      harness.dynamo.client,
+      harness.dynamo.tableNames.STATE_TABLE!,
+    );
+    await connections.connect(alice);
+  });
+  afterEach(() => harness.close());
+
+  it('answers ping with pong', async () => {
+    await act('{"action":"ping"}');
+    expect(frames).toEqual([{ type: 'pong' }]);
+  });
+
+  it('subscribes to a bridge and finds the connection by bridge with a Query', async () => {
+    await act('{"action":"subscribe","bridge":"support"}');
+
+    expect(frames).toEqual([{ type: 'subscribed', bridge: 'support' }]);
+    expect(await connections.subscribers('support')).toEqual(['conn-a']);
+    expect(harness.requests).not.toContain('ScanCommand');
+  });
+
+  it('acks a send with the event id and stores it once when the client resends', async () => {
+    const frame = '{"action":"send","bridge":"support","text":"hi 👋","clientMessageId":"c-1"}';
+
+    await act(frame);
+    await act(frame);
+
+    const [first, second] = frames as Extract<ServerFrame, { type: 'ack' }>[];
+    expect(first).toMatchObject({ type: 'ack', clientMessageId: 'c-1', duplicate: false });
+    expect(second).toEqual({ ...first, duplicate: true });
+    const page = await harness.runtime.store.listEvents('support', { limit: 10 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]?.event).toMatchObject({
+      id: first?.eventId,
+      source: 'chat-bridge/web',
+      data: {
+        provider: 'web',
+        channel: { id: 'support' },
+        sender: { id: 'alice', displayName: 'Alice' },
+        message: { text: 'hi 👋' },
+      },
+    });
+  });
+
+  it('replays exactly the events after the cursor on subscribe', async () => {
+    for (const id of ['m1', 'm2', 'm3']) {
+      await act(`{"action":"send","bridge":"support","text":"${id}","clientMessageId":"${id}"}`);
+    }
+    const page = await harness.runtime.store.listEvents('support', { limit: 10 });
+    const afterFirst = page.items[0]!.cursor;
+    frames = [];
+
+    await act(`{"action":"subscribe","bridge":"support","after":"${afterFirst}"}`);
+
+    expect(
+      frames.map((f) =>
+        f.type === 'event'
+          ? (f.event as { data: { message: { text: string } } }).data.message.text
+          : f.type,
+      ),
+    ).toEqual(['subscribed', 'm2', 'm3']);
+  });
+
+  it.each([
+    ['not json', 'invalid-payload', 'not valid JSON'],
+    ['{"action":"dance"}', 'invalid-payload', 'unknown action'],
+    [
+      '{"action":"send","bridge":"support","text":"","clientMessageId":"x"}',
+      'invalid-payload',
+      'text',
+    ],
+    ['{"action":"subscribe","bridge":"nope"}', 'not-found', 'unknown bridge'],
+  ])('answers the bad frame %s with an error frame', async (raw, code, message) => {
+    await act(raw);
+
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ type: 'error', code });
+    expect((frames[0] as { message: string }).message).toContain(message);
+  });
+
+  it('refuses a bridge the token does not allow', async () => {
+    const bob: ConnectionInfo = {
+      connectionId: 'conn-b',
+      sub: 'bob',
+      bridges: ['other'],
+      connectedAt: alice.connectedAt,
+    };
+
+    await act('{"action":"send","bridge":"support","text":"x","clientMessageId":"1"}', bob);
+
+    expect(frames[0]).toMatchObject({ type: 'error', code: 'forbidden' });
+    expect((await harness.runtime.store.listEvents('support', { limit: 1 })).items).toHaveLength(0);
+  });
+
+  it('removes one connection and its subscriptions, and nothing else', async () => {
+    const bob: ConnectionInfo = {
+      connectionId: 'conn-b',
+      sub: 'bob',
+      connectedAt: alice.connectedAt,
+    };
+    await connections.connect(bob);
+    await connections.subscribe('conn-a', 'support');
+    await connections.subscribe('conn-b', 'support');
+
+    await connections.remove('conn-a');
+
+    expect(await connections.subscribers('support')).toEqual(['conn-b']);
+    expect(await connections.get('conn-a')).toBeUndefined();
+    expect(await connections.get('conn-b')).toMatchObject({ sub: 'bob' });
+  });
+});
