@@ -41,7 +41,7 @@ export async function relayStreamBatch(
     bridges: runtime.base.bridges,
     adapters: runtime.adapters(secrets),
     state: runtime.state,
-    broadcaster: runtime.broadcaster,
+    broadcaster: runtime.broadcaster.forBatch(),
     deadLetters: runtime.deadLetters,
     metrics: runtime.base.metrics,
     log: runtime.base.log,

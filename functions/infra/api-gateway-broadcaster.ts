@@ -48,6 +48,25 @@ export class ApiGatewayBroadcaster implements Broadcaster {
     return this.sendTo(ids, frame);
   }
 
+  /**
+   * A broadcaster for one relay invocation: each bridge's subscribers are read once and reused
+   * for every frame of the batch (an event and its delivery frames), instead of one Query per
+   * frame. A client that subscribes meanwhile catches up by cursor.
+   */
+  forBatch(): Broadcaster {
+    const subscribers = new Map<string, Promise<string[]>>();
+    return {
+      broadcast: async (bridgeId, frame) => {
+        let ids = subscribers.get(bridgeId);
+        if (!ids) {
+          ids = this.connections.subscribers(bridgeId);
+          subscribers.set(bridgeId, ids);
+        }
+        return this.sendTo(await ids, frame);
+      },
+    };
+  }
+
   async sendTo(connectionIds: readonly string[], frame: unknown): Promise<BroadcastResult> {
     const data = Buffer.from(JSON.stringify(frame));
     const result: BroadcastResult = { sent: 0, gone: 0, failed: 0 };

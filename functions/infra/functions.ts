@@ -74,6 +74,12 @@ export const FUNCTIONS = {
     memorySize: 256,
     timeoutSeconds: 10,
   },
+  DeadLetters: {
+    entry: 'dlq.ts',
+    description: 'Dead-letter queue: list and replay failed deliveries (npm run dlq)',
+    memorySize: 512,
+    timeoutSeconds: 300,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -1,5 +1,7 @@
 import type { WebhookAdapter } from '../core/inbound';
 import type { SecretValues } from '../infra/secrets';
+import { createGitpleWebhookAdapter } from './gitple/webhook';
+import { createPingstreamsWebhookAdapter } from './pingstreams/webhook';
 import { createTigerConnectWebhookAdapter } from './tigerconnect/webhook';
 
 type WebhookAdapterFactory = (secrets: SecretValues) => WebhookAdapter;
@@ -10,6 +12,8 @@ type WebhookAdapterFactory = (secrets: SecretValues) => WebhookAdapter;
  * neither has a webhook here.
  */
 const WEBHOOK_ADAPTERS: Record<string, WebhookAdapterFactory> = {
+  gitple: createGitpleWebhookAdapter,
+  pingstreams: createPingstreamsWebhookAdapter,
   tigerconnect: createTigerConnectWebhookAdapter,
 };
 

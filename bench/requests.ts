@@ -1,0 +1,94 @@
+/**
+ * DynamoDB requests the bridge makes per inbound event (new and duplicate) and per relayed
+ * message, counted on the real client against the embedded server.
+ */
+import { readFileSync } from 'node:fs';
+import type { CommonEvent } from '../functions/core/event';
+import { ingestNormalized } from '../functions/core/ingest';
+import { createLogger } from '../functions/core/log';
+import type { OutboundAdapter } from '../functions/core/outbound';
+import { parseBridgesConfig } from '../functions/core/bridges';
+import { relayBatch } from '../functions/core/relay-batch';
+import { memoryMetrics } from '../functions/infra/emf-metrics';
+import { ApiGatewayBroadcaster, createManagementClient } from '../functions/infra/api-gateway-broadcaster';
+import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
+import { DynamoEventStore } from '../functions/infra/dynamo-event-store';
+import { DynamoRelayState } from '../functions/infra/dynamo-relay-state';
+import { startEmbeddedDynamo } from '../local/embedded-dynamo';
+
+export interface RequestCounts {
+  perNewEvent: number;
+  perDuplicate: number;
+  perRelayedMessage: number;
+  targets: number;
+  breakdown: Record<string, number>;
+}
+
+export async function benchRequests(messages = 50): Promise<RequestCounts> {
+  const dynamo = await startEmbeddedDynamo({ tablePrefix: `bench-req-${Date.now()}` });
+  const counts: string[] = [];
+  dynamo.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      counts.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'count' },
+  );
+  const bridges = parseBridgesConfig(JSON.parse(readFileSync('bridges.json', 'utf8')));
+  const log = createLogger({}, { level: 'error' });
+  const metrics = memoryMetrics();
+  const store = new DynamoEventStore({ client: dynamo.client, tableName: dynamo.tableNames.EVENTS_TABLE!, retentionDays: 30 });
+  const deps = { store, bridges, botUserIds: {}, metrics, log };
+  const drafts = Array.from({ length: messages }, (_, i) => ({
+    type: 'chat.message.created' as const,
+    channel: { id: 'room-7' },
+    occurredAt: Date.now(),
+    identity: ['room-7', String(i)],
+    sender: { id: 'user-42' },
+    message: { id: String(i), text: `message ${i}`, attachments: [] },
+  }));
+  try {
+    counts.length = 0;
+    for (const draft of drafts) await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
+    const perNewEvent = counts.length / messages;
+    counts.length = 0;
+    for (const draft of drafts) await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
+    const perDuplicate = counts.length / messages;
+
+    const page = await store.listEvents('support', { limit: messages });
+    const state = new DynamoRelayState(dynamo.client, dynamo.tableNames.STATE_TABLE!);
+    const connections = new DynamoConnectionStore(dynamo.client, dynamo.tableNames.STATE_TABLE!);
+    const accepting = (provider: OutboundAdapter['provider']): OutboundAdapter => {
+      let n = 0;
+      return {
+        provider,
+        capabilities: () => ({ send: true, edit: true, delete: true, attachments: true, replies: true, maxTextLength: 500 }),
+        unavailableReason: () => undefined,
+        send: async () => ({ messageId: `${provider}-${n++}` }),
+      };
+    };
+    counts.length = 0;
+    await relayBatch(
+      page.items.map((item, i) => ({
+        itemIdentifier: String(i),
+        partitionKey: 'gitple#room-7',
+        input: { event: item.event as CommonEvent, echo: false, cursor: item.cursor },
+      })),
+      {
+        bridges,
+        adapters: { ivs: accepting('ivs'), pingstreams: accepting('pingstreams'), tigerconnect: accepting('tigerconnect') },
+        state,
+        // The relay's own per-batch broadcaster, with no connections to push to.
+        broadcaster: new ApiGatewayBroadcaster(connections, createManagementClient('http://127.0.0.1:9'), log).forBatch(),
+        deadLetters: { park: async () => undefined },
+        metrics,
+        log,
+      },
+    );
+    const breakdown: Record<string, number> = {};
+    for (const name of counts) breakdown[name] = (breakdown[name] ?? 0) + 1 / messages;
+    return { perNewEvent, perDuplicate, perRelayedMessage: counts.length / messages, targets: 3, breakdown };
+  } finally {
+    await dynamo.close();
+  }
+}

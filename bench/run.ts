@@ -1,0 +1,23 @@
+/** `npm run bench`: every speed and cost target of the bridge, measured in one run. */
+import { benchFanOut } from './fanout';
+
+// Local endpoints only; the SDK still wants credentials to sign with.
+process.env.AWS_ACCESS_KEY_ID ??= 'bench';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
+process.env.AWS_REGION ??= 'us-east-1';
+import { benchRequests } from './requests';
+
+const latencyMs = 20;
+const concurrency = 64;
+console.log(`fan-out: injected latency ${latencyMs} ms per post, concurrency ${concurrency}`);
+for (const r of await benchFanOut([10, 100, 1000, 10_000], { latencyMs, concurrency })) {
+  console.log(
+    `  ${String(r.connections).padStart(6)} connections: ${r.ms.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)} (sent ${r.sent})`,
+  );
+}
+const requests = await benchRequests(50);
+console.log('DynamoDB requests:');
+console.log(`  per new inbound event: ${requests.perNewEvent}`);
+console.log(`  per duplicate delivery: ${requests.perDuplicate}`);
+console.log(`  per relayed message (${requests.targets} provider targets + web push): ${requests.perRelayedMessage}`);
+for (const [name, count] of Object.entries(requests.breakdown)) console.log(`    ${name}: ${count.toFixed(2)}`);

@@ -1,0 +1,44 @@
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetter } from '../core/relay-ports';
+
+export interface ReceivedLetter {
+  messageId: string;
+  receiptHandle: string;
+  letter: DeadLetter;
+}
+
+/** Reads parked deliveries back from the dead-letter queue for listing and replay. */
+export class SqsDeadLetterReader {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  /** Up to `max` letters; they stay hidden for `visibilitySeconds` unless deleted. */
+  async receive(max: number, visibilitySeconds: number): Promise<ReceivedLetter[]> {
+    const letters: ReceivedLetter[] = [];
+    while (letters.length < max) {
+      const { Messages = [] } = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: Math.min(10, max - letters.length),
+          VisibilityTimeout: visibilitySeconds,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) {
+        letters.push({
+          messageId: message.MessageId ?? '',
+          receiptHandle: message.ReceiptHandle ?? '',
+          letter: JSON.parse(message.Body ?? '{}') as DeadLetter,
+        });
+      }
+    }
+    return letters;
+  }
+
+  async delete(receiptHandle: string): Promise<void> {
+    await this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle }));
+  }
+}
