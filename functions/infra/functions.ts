@@ -80,6 +80,12 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 300,
   },
+  TigerConnectPoller: {
+    entry: 'tigerconnect-poller.ts',
+    description: 'Every minute: read the TigerConnect event stream, store, then ack',
+    memorySize: 512,
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -124,3 +130,15 @@ export interface StreamConsumer {
 
 /** Functions driven by a table's stream, with RELAY_STREAM_SETTINGS.  */
 export const STREAM_CONSUMERS: readonly StreamConsumer[] = [{ table: 'Events', function: 'Relay' }];
+
+export interface ScheduledFunction {
+  function: FunctionName;
+  /** Minutes between runs. */
+  everyMinutes: number;
+  /** At most this many at once: the TigerConnect stream must have one reader. */
+  maxConcurrency: number;
+}
+
+export const SCHEDULED_FUNCTIONS: readonly ScheduledFunction[] = [
+  { function: 'TigerConnectPoller', everyMinutes: 1, maxConcurrency: 1 },
+];

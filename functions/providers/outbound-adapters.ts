@@ -2,6 +2,7 @@ import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
 import type { SecretValues } from '../infra/secrets';
 import { createAzStackOutboundAdapter } from './azstack/outbound';
+import { createIvsOutboundAdapter } from './ivs/outbound';
 
 export interface OutboundContext {
   secrets: SecretValues;
@@ -13,6 +14,7 @@ type OutboundFactory = (context: OutboundContext) => OutboundAdapter;
 /** One outbound adapter per provider; the relay core only sees their capabilities. */
 const OUTBOUND_ADAPTERS: Partial<Record<ProviderName, OutboundFactory>> = {
   azstack: () => createAzStackOutboundAdapter(),
+  ivs: ({ env }) => createIvsOutboundAdapter({ env }),
 };
 
 export function createOutboundAdapters(

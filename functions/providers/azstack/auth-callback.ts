@@ -128,9 +128,10 @@ function callbackToken(contentType: string | undefined, body: string): string | 
 
 // --- RSAES-PKCS1-v1_5 decryption with implicit rejection -------------------------------------
 //
-// Node refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809, the Marvin attack) unless its
-// OpenSSL does implicit rejection (3.2+); Node 20 and 22 bundle OpenSSL 3.0, and
-// --security-revert is not an option on Lambda. So the bridge does the raw RSA operation
+// Node refuses RSA_PKCS1_PADDING in privateDecrypt (CVE-2023-46809, the Marvin attack) unless the
+// OpenSSL it runs on does implicit rejection (3.2+), which depends on the Node build (Node 20 with
+// OpenSSL 3.0 here refuses), and --security-revert is not an option on Lambda. So the bridge
+// does the raw RSA operation
 // (RSA_NO_PADDING, blinded inside OpenSSL) and removes the padding itself with the same implicit
 // rejection OpenSSL 3.2+ uses: a bad padding yields a deterministic synthetic message derived
 // from the private key and the ciphertext instead of an error, so a caller cannot tell a padding

@@ -1,0 +1,53 @@
+import { isAbsolute, resolve } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { Bridges } from '../functions/core/bridges';
+import { loadBridgesFile } from '../functions/infra/config';
+import { ChatBridgeStack } from './chat-bridge-stack';
+import type { BundlingMode } from './house-function';
+import type { Settings } from './settings';
+
+export const STACK_ID = 'ChatBridge';
+
+export interface ChatBridgeAppOptions {
+  app?: App;
+  /** BRIDGES_FILE: relative paths resolve against `cwd`. */
+  bridgesFile: string;
+  cwd?: string;
+  bundlingMode?: BundlingMode;
+  settings?: Settings;
+}
+
+/**
+ * Read and validate the bridges file at synth, with the same loader the Lambdas use, so a
+ * bad field fails `cdk synth` with the field's path instead of failing in production.
+ */
+export function loadBridgesForSynth(
+  bridgesFile: string,
+  cwd = process.cwd(),
+): { bridges: Bridges; path: string } {
+  const path = isAbsolute(bridgesFile) ? bridgesFile : resolve(cwd, bridgesFile);
+  return { bridges: loadBridgesFile({ BRIDGES_FILE: path }), path };
+}
+
+/** The app with cdk-nag's AwsSolutions and Serverless packs registered as validation plugins. */
+export function buildChatBridgeApp(options: ChatBridgeAppOptions): {
+  app: App;
+  stack: ChatBridgeStack;
+} {
+  const app = options.app ?? new App();
+  const { bridges, path } = loadBridgesForSynth(options.bridgesFile, options.cwd);
+  const stack = new ChatBridgeStack(app, STACK_ID, {
+    description: 'chat-bridge: webhooks, IVS ingest and the event store',
+    bridges,
+    bridgesFile: path,
+    ...(options.bundlingMode && { bundlingMode: options.bundlingMode }),
+    ...(options.settings && { settings: options.settings }),
+  });
+  Validations.of(app).addPlugins(...nagPacks(app));
+  return { app, stack };
+}
+
+export function nagPacks(app: App) {
+  return [new AwsSolutionsChecks(app), new ServerlessChecks(app)];
+}

@@ -1,0 +1,106 @@
+import {
+  HttpApi,
+  HttpMethod,
+  LogGroupLogDestination,
+  type HttpRoute as ApiRoute,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionName, HttpRoute } from '../functions/infra/functions';
+
+export interface ThrottleDefaults {
+  /** Steady-state requests per second across the API. */
+  rateLimit: number;
+  /** Requests allowed in a burst. */
+  burstLimit: number;
+}
+
+/** Webhook providers retry in bursts; these keep a misbehaving caller from draining Lambda concurrency. */
+export const DEFAULT_THROTTLE: ThrottleDefaults = { rateLimit: 100, burstLimit: 200 };
+
+export interface BridgeHttpApiProps {
+  routes: readonly HttpRoute[];
+  /** The deployed functions; a route to a function that is not deployed fails the synth. */
+  functions: Partial<Record<FunctionName, IFunction>>;
+  throttle: ThrottleDefaults;
+}
+
+/**
+ * Structured (JSON) access log lines with the HTTP API context variables that explain a
+ * request; no headers or query strings, since webhook URLs carry `?key=`.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    sourceIp: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+/** The HTTP API: one route per HTTP_ROUTES entry, a throttled `$default` stage with access logs. */
+export class BridgeHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  /** Every route created, for acknowledgements and tests. */
+  readonly routes: ApiRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: BridgeHttpApiProps) {
+    super(scope, id);
+    // The default stage is built here rather than by HttpApi so it can carry throttling and
+    // access logging, which HttpApi's own default stage does not expose.
+    this.api = new HttpApi(this, 'Api', {
+      description: 'chat-bridge: health, webhooks and tokens',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of props.routes) {
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        const handler = props.functions[route.function];
+        if (!handler) {
+          throw new Error(
+            `HTTP_ROUTES: ${route.method} ${route.path} routes to ${route.function}, which this stack does not deploy (see FUNCTION_WIRING)`,
+          );
+        }
+        integration = new HttpLambdaIntegration(`${route.function}Integration`, handler);
+        integrations.set(route.function, integration);
+      }
+      this.routes.push(
+        ...this.api.addRoutes({
+          path: route.path,
+          methods: [HttpMethod[route.method]],
+          integration,
+        }),
+      );
+    }
+  }
+
+  /** The base URL every route path is appended to (no trailing slash). */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

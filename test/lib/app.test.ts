@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../functions/core/errors';
+import { SECRET_ENV_VARS } from '../../functions/infra/env-names';
+import { loadBridgesForSynth } from '../../lib/app';
+import { SETTING_NAMES, STACK_OWNED_ENV, settingsFromEnv } from '../../lib/settings';
+import { ROOM_A, writeBridgesFile } from './stack-fixture';
+
+describe('synth-time configuration', () => {
+  it('loads and validates the bridges file, resolving a relative path against the cwd', () => {
+    // Prepare
+    const file = writeBridgesFile();
+    const [dir, name] = [
+      file.slice(0, file.lastIndexOf('/')),
+      file.slice(file.lastIndexOf('/') + 1),
+    ];
+
+    // Act
+    const { bridges, path } = loadBridgesForSynth(name, dir);
+
+    // Assess
+    expect(path).toBe(file);
+    expect(bridges.channelsOf('ivs')).toContain(ROOM_A);
+  });
+
+  it('fails the synth with the path of the bad field', () => {
+    // Prepare
+    const file = writeBridgesFile({
+      bridges: [{ id: 'support', channels: [{ provider: 'ivs', channel: 'not-an-arn' }] }],
+    });
+
+    // Act
+    const load = () => loadBridgesForSynth(file);
+
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/bridge "support": bridges\.0\.channels\.0\.channel: "not-an-arn"/);
+  });
+
+  it('names BRIDGES_FILE when the file cannot be read', () => {
+    expect(() => loadBridgesForSynth('/nonexistent/bridges.json')).toThrow(
+      /BRIDGES_FILE: cannot read \/nonexistent\/bridges\.json/,
+    );
+  });
+
+  it('takes only plain settings from the deployer environment, never secrets or stack-owned names', () => {
+    // Prepare
+    const env = {
+      GITPLE_HOST: 'live.example.com',
+      IVS_BOT_USER_ID: 'bridge-bot',
+      GITPLE_APP_API_KEY: 'secret',
+      APP_JWT_SECRET: 'secret',
+      EVENTS_TABLE: 'hand-made',
+      PATH: '/usr/bin',
+    };
+
+    // Act
+    const settings = settingsFromEnv(env);
+
+    // Assess
+    expect(settings).toEqual({ GITPLE_HOST: 'live.example.com', IVS_BOT_USER_ID: 'bridge-bot' });
+    for (const name of [...SECRET_ENV_VARS, ...STACK_OWNED_ENV]) {
+      expect(SETTING_NAMES).not.toContain(name);
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../../functions/infra/functions';
+import { DEFAULT_THROTTLE } from '../../lib/http-api';
+import { WEBHOOK_REGISTRATIONS } from '../../lib/webhook-registrations';
+import { logicalIdOf, synthTestStack } from './stack-fixture';
+
+describe('HTTP API', () => {
+  const { stack, template } = synthTestStack();
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+  const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+
+  it.each(HTTP_ROUTES)('serves $method $path with its function', (route) => {
+    // Prepare
+    const functionId = logicalIdOf(
+      stack,
+      stack.functions[route.function as keyof typeof stack.functions].function,
+    );
+
+    // Act
+    const apiRoute = ofType('AWS::ApiGatewayV2::Route').find(
+      (r) => r.Properties.RouteKey === `${route.method} ${route.path}`,
+    );
+    const integrationId = Object.keys(resources).find(
+      (id) =>
+        resources[id]?.Type === 'AWS::ApiGatewayV2::Integration' &&
+        JSON.stringify(resources[id]?.Properties.IntegrationUri) ===
+          JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+    );
+
+    // Assess
+    expect(integrationId).toBeDefined();
+    expect(apiRoute?.Properties.Target).toEqual({
+      'Fn::Join': ['', ['integrations/', { Ref: integrationId }]],
+    });
+  });
+
+  it('has no route beyond HTTP_ROUTES', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', HTTP_ROUTES.length);
+  });
+
+  it('throttles the $default stage and writes JSON access logs to a retained log group', () => {
+    // Prepare
+    const logsId = logicalIdOf(stack, stack.httpApi.accessLogs);
+
+    // Act
+    const [stage, ...others] = ofType('AWS::ApiGatewayV2::Stage');
+    const accessLog = stage?.Properties.AccessLogSettings as {
+      DestinationArn: unknown;
+      Format: string;
+    };
+
+    // Assess
+    expect(others).toHaveLength(0);
+    expect(stage?.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
+      },
+    });
+    expect(accessLog.DestinationArn).toEqual({ 'Fn::GetAtt': [logsId, 'Arn'] });
+    expect(JSON.parse(accessLog.Format)).toMatchObject({ requestId: '$context.requestId' });
+    expect(resources[logsId]?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('prints one webhook URL template per pushing provider, never a secret value', () => {
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const text = (name: string) => JSON.stringify(outputs[name]?.Value);
+
+    // Assess
+    expect(text('WebhookUrlGitple')).toContain('/webhooks/gitple?key=<GITPLE_WEBHOOK_KEY from');
+    expect(text('WebhookUrlTigerconnect')).toContain(
+      '/webhooks/tigerconnect?key=<TIGERCONNECT_WEBHOOK_KEY from',
+    );
+    expect(text('WebhookUrlPingstreams')).toContain('/webhooks/pingstreams (store');
+    expect(text('WebhookUrlPingstreams')).toContain('PINGSTREAMS_WEBHOOK_SECRET');
+    for (const registration of WEBHOOK_REGISTRATIONS) {
+      const name = `WebhookUrl${registration.provider[0]?.toUpperCase()}${registration.provider.slice(1)}`;
+      expect(text(name)).toContain(
+        `"Fn::GetAtt":["${logicalIdOf(stack, stack.httpApi.api)}","ApiEndpoint"]`,
+      );
+    }
+    const all = JSON.stringify(outputs);
+    expect(all).not.toContain('resolve:secretsmanager');
+    expect(all).not.toContain('SecretString');
+  });
+});
