@@ -3,6 +3,7 @@ import type { ProviderName } from '../core/providers';
 import type { SecretValues } from '../infra/secrets';
 import { createAzStackOutboundAdapter } from './azstack/outbound';
 import { createIvsOutboundAdapter } from './ivs/outbound';
+import { createTigerConnectOutboundAdapter } from './tigerconnect/outbound';
 
 export interface OutboundContext {
   secrets: SecretValues;
@@ -15,6 +16,7 @@ type OutboundFactory = (context: OutboundContext) => OutboundAdapter;
 const OUTBOUND_ADAPTERS: Partial<Record<ProviderName, OutboundFactory>> = {
   azstack: () => createAzStackOutboundAdapter(),
   ivs: ({ env }) => createIvsOutboundAdapter({ env }),
+  tigerconnect: ({ secrets, env }) => createTigerConnectOutboundAdapter({ secrets, env }),
 };
 
 export function createOutboundAdapters(

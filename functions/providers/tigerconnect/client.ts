@@ -1,0 +1,174 @@
+import { ProviderError } from '../../core/errors';
+import { parseRetryAfter } from '../../core/retry';
+import type { SecretValues } from '../../infra/secrets';
+
+/** Production REST base of the current JS SDK (providers.md §4, S12). */
+export const DEFAULT_TIGERCONNECT_API_URL = 'https://api.tigertext.me';
+
+/** The header carrying the new message's id on the 204 of `POST /v2/message` [V S13]. */
+export const MESSAGE_ID_HEADER = 'tt-x-message-id';
+
+/** A send or an ack is one small request; the stream has its own, longer, budget. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export interface TigerConnectApiConfig {
+  /** Scheme, host and optional path prefix, without `/v2` and without a trailing slash. */
+  baseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export type TigerConnectConfigResult =
+  | { config: TigerConnectApiConfig; unavailable?: undefined }
+  | { config?: undefined; unavailable: string };
+
+/**
+ * The REST v2 credentials: one key/secret pair is one identity (the bridge bot) [V S13/S14].
+ * Secrets Manager values win; plain environment values are the fallback (the local runtime).
+ */
+export function readTigerConnectConfig(
+  secrets: SecretValues,
+  env: NodeJS.ProcessEnv = {},
+): TigerConnectConfigResult {
+  const read = (name: keyof SecretValues) => secrets[name] || env[name] || undefined;
+  const apiKey = read('TIGERCONNECT_API_KEY');
+  const apiSecret = read('TIGERCONNECT_API_SECRET');
+  const missing = [
+    ...(apiKey ? [] : ['TIGERCONNECT_API_KEY']),
+    ...(apiSecret ? [] : ['TIGERCONNECT_API_SECRET']),
+  ];
+  if (missing.length > 0) {
+    return { unavailable: `tigerconnect is not configured: ${missing.join(' and ')} missing` };
+  }
+  const rawUrl = read('TIGERCONNECT_API_URL') ?? DEFAULT_TIGERCONNECT_API_URL;
+  const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+    return {
+      unavailable: 'tigerconnect is not configured: TIGERCONNECT_API_URL is not an http(s) URL',
+    };
+  }
+  return {
+    config: {
+      baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+      apiKey: apiKey!,
+      apiSecret: apiSecret!,
+    },
+  };
+}
+
+/** One `data[]` entry of a TigerConnect message [V S13/S14]. */
+export interface TigerConnectDataItem {
+  namespace: string;
+  mimetype?: string;
+  payload: string;
+}
+
+/** The JSON body of `POST /v2/message` the bridge sends [V S13/S15]. */
+export interface TigerConnectSendBody {
+  body: string;
+  /** A user token, group token, email or phone number. */
+  recipient: string;
+  data?: TigerConnectDataItem[];
+}
+
+export interface TigerConnectClient {
+  /** `POST /v2/message`; resolves to the id from `TT-X-Message-Id`. */
+  sendMessage(message: TigerConnectSendBody): Promise<string>;
+  /** `GET /v2/events`: the open event stream's body; `signal` ends it. */
+  openEventStream(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** `POST /v2/events/ack {"events": [ids]}` -> 204. */
+  ackEvents(eventIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * The three REST v2 calls the bridge makes, shared by the outbound adapter and the poller.
+ * Every failure is a ProviderError: with the HTTP status (and Retry-After) when TigerConnect
+ * answered, without one when it could not be reached, so the relay's retry policy can tell a
+ * refusal from an outage. Messages never carry the credentials or a response body.
+ */
+export function createTigerConnectClient(
+  config: TigerConnectApiConfig,
+  fetchImpl: typeof fetch = fetch,
+): TigerConnectClient {
+  const authorization = `Basic ${Buffer.from(`${config.apiKey}:${config.apiSecret}`).toString('base64')}`;
+  const call = async (
+    action: string,
+    path: string,
+    init: { method: 'GET' | 'POST'; body?: unknown; accept?: string; signal: AbortSignal },
+  ): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${config.baseUrl}${path}`, {
+        method: init.method,
+        headers: {
+          authorization,
+          accept: init.accept ?? 'application/json',
+          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+        signal: init.signal,
+      });
+    } catch (error) {
+      throw new ProviderError(`tigerconnect could not be reached to ${action}`, undefined, {
+        cause: error,
+      });
+    }
+    if (!response.ok) {
+      // Drain the body so the connection can be reused; its content is not shown to anyone.
+      await response.body?.cancel().catch(() => undefined);
+      throw new ProviderError(
+        `tigerconnect refused to ${action}: HTTP ${response.status}`,
+        response.status,
+        { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) },
+      );
+    }
+    return response;
+  };
+
+  return {
+    async sendMessage(message) {
+      const response = await call('send the message', '/v2/message', {
+        method: 'POST',
+        body: message,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      const messageId = response.headers.get(MESSAGE_ID_HEADER);
+      if (!messageId) {
+        // Sent, but the copy could never be edited or mapped: a retry would post it twice, so
+        // this is a permanent failure (a 2xx status is not retryable).
+        throw new ProviderError(
+          'tigerconnect accepted the message without a TT-X-Message-Id header',
+          response.status,
+        );
+      }
+      return messageId;
+    },
+
+    async openEventStream(signal) {
+      // No `TT-X-Features: auto-ack`: the bridge acks each event only after storing it, so a
+      // crash or a failed write replays the event instead of losing it.
+      const response = await call('open the event stream', '/v2/events', {
+        method: 'GET',
+        accept: 'text/event-stream',
+        signal,
+      });
+      if (!response.body) {
+        throw new ProviderError(
+          'tigerconnect opened the event stream without a body',
+          response.status,
+        );
+      }
+      return response.body;
+    },
+
+    async ackEvents(eventIds) {
+      const response = await call('ack events', '/v2/events/ack', {
+        method: 'POST',
+        body: { events: eventIds },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.body?.cancel().catch(() => undefined);
+    },
+  };
+}
