@@ -2,7 +2,9 @@ import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
 import type { SecretValues } from '../infra/secrets';
 import { createAzStackOutboundAdapter } from './azstack/outbound';
+import { createGitpleOutboundAdapter } from './gitple/outbound';
 import { createIvsOutboundAdapter } from './ivs/outbound';
+import { createPingstreamsOutboundAdapter } from './pingstreams/outbound';
 import { createTigerConnectOutboundAdapter } from './tigerconnect/outbound';
 
 export interface OutboundContext {
@@ -15,7 +17,9 @@ type OutboundFactory = (context: OutboundContext) => OutboundAdapter;
 /** One outbound adapter per provider; the relay core only sees their capabilities. */
 const OUTBOUND_ADAPTERS: Partial<Record<ProviderName, OutboundFactory>> = {
   azstack: () => createAzStackOutboundAdapter(),
+  gitple: ({ secrets, env }) => createGitpleOutboundAdapter({ secrets, env }),
   ivs: ({ env }) => createIvsOutboundAdapter({ env }),
+  pingstreams: ({ secrets, env }) => createPingstreamsOutboundAdapter({ secrets, env }),
   tigerconnect: ({ secrets, env }) => createTigerConnectOutboundAdapter({ secrets, env }),
 };
 

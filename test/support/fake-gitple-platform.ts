@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
+
+/** Signs the session tokens this fake issues, so the SDK-token route can check them. */
+const SESSION_SIGNING_KEY = 'fake-gitple-signing-key';
+
+type Reply = (status: number, payload: unknown, headers?: Record<string, string>) => void;
 
 export interface RecordedGitpleRequest {
   method: string;
@@ -9,13 +15,40 @@ export interface RecordedGitpleRequest {
   body: unknown;
 }
 
+/** A message the fake holds, in the shape of the SDK's `BaseMessage` [V S6]. */
+export interface GitpleStoredMessage {
+  message_id: number;
+  channel_id: string;
+  type: 'text';
+  content: string;
+  meta?: Record<string, unknown>;
+  user: { user_id: string; name: string };
+  created_at: number;
+  updated_at: number;
+  /** Set once `DELETE .../messages/{id}` removed it. */
+  deleted?: boolean;
+}
+
+export interface GitpleFailure {
+  status: number;
+  /** Sent as the Retry-After header when given. */
+  retryAfter?: string;
+  body?: unknown;
+}
+
 export interface FakeGitplePlatform {
   /** Give this as GITPLE_HOST (an http base is allowed for local tests). */
   url: string;
   requests: RecordedGitpleRequest[];
   users: Map<string, { user_id: string; name: string }>;
+  /** Messages posted through the SDK send route, oldest first (deleted ones flagged). */
+  messages: GitpleStoredMessage[];
   /** Answer every request with this status and body until cleared. */
   failWith(failure: { status: number; body: unknown } | undefined): void;
+  /** The next `count` SDK message calls (send or delete) answer `failure` instead. */
+  failNextMessageCalls(count: number, failure: GitpleFailure): void;
+  /** Forget every SDK token issued so far, as a server-side expiry or revocation would. */
+  revokeSdkTokens(): void;
   close(): Promise<void>;
 }
 
@@ -25,14 +58,32 @@ export interface FakeGitplePlatform {
  * token is a JWT with `user_id`, `iat`, `exp` in milliseconds (what the SDK reads), and
  * `POST /v1/users` with `{user_id, name}`. Unknown users get 404; the user-creation endpoint
  * and the error bodies (`{code, name, message}`) are inferred, see providers.md.
+ *
+ * The SDK side, as the Gitple SDK calls it [V S6 `request()`, `GitpleLiveSdkUrls`]:
+ * `POST /v1/sdk/users/token` with `APP_ID`, `USER_ID` and `Authorization: Bearer <session
+ * token>` (a session token this fake issued, unexpired, for that user) answers
+ * `{token, expires_at}`; `POST /v1/sdk/group/channels/{id}/messages` `{type:'text', content,
+ * meta?}` and `DELETE .../messages/{message_id}` take `APP_ID`, `USER_ID` and the SDK token as
+ * Bearer. Sent messages get increasing numeric `message_id`s. Status codes other than 401 for
+ * bad tokens (400 for a bad body, 404 for an unknown message) are inferred [I].
  */
 export async function startFakeGitplePlatform(options: {
   appId: string;
   apiKey: string;
   users?: string[];
+  /** The fake's clock (epoch ms) for token expiry and message times; tests move it. */
+  now?: () => number;
+  /** Lifetime of SDK tokens; Gitple's own is not public [G]. Default 24 h. */
+  sdkTokenTtlMs?: number;
 }): Promise<FakeGitplePlatform> {
   const requests: RecordedGitpleRequest[] = [];
   const users = new Map((options.users ?? []).map((id) => [id, { user_id: id, name: id }]));
+  const now = options.now ?? Date.now;
+  const sdkTokenTtlMs = options.sdkTokenTtlMs ?? 24 * 60 * 60_000;
+  const sdkTokens = new Map<string, { userId: string; expiresAt: number }>();
+  const messages: GitpleStoredMessage[] = [];
+  const messageFailures: GitpleFailure[] = [];
+  let nextMessageId = 1001;
   let failure: { status: number; body: unknown } | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -42,11 +93,14 @@ export async function startFakeGitplePlatform(options: {
       const body: unknown = text === '' ? undefined : JSON.parse(text);
       const path = req.url ?? '';
       requests.push({ method: req.method ?? '', path, headers: req.headers, body });
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+      const reply: Reply = (status, payload, headers = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(payload));
       };
       if (failure) return reply(failure.status, failure.body);
+      if (path.startsWith('/v1/sdk/')) {
+        return handleSdk(req.method ?? '', path, req.headers, body, reply);
+      }
       if (req.headers.app_id !== options.appId || req.headers.app_api_key !== options.apiKey) {
         return reply(401, { code: 4001, name: 'unauthorized', message: 'invalid app credentials' });
       }
@@ -59,7 +113,7 @@ export async function startFakeGitplePlatform(options: {
         const expiresAt = (body as { expires_at: number }).expires_at;
         const token = jwt.sign(
           { user_id: userId, iat: Date.now(), exp: expiresAt },
-          'fake-gitple-signing-key',
+          SESSION_SIGNING_KEY,
           { noTimestamp: true },
         );
         return reply(200, { token, expires_at: expiresAt });
@@ -76,15 +130,104 @@ export async function startFakeGitplePlatform(options: {
       return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
     });
   });
+  const unauthorized = (reply: Reply) =>
+    reply(401, { code: 4001, name: 'unauthorized', message: 'invalid token' });
+
+  /** The `/v1/sdk/*` routes: SDK headers, never the app API key. */
+  function handleSdk(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: unknown,
+    reply: Reply,
+  ): void {
+    const userId = headers.user_id;
+    const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
+    if (headers.app_id !== options.appId || typeof userId !== 'string' || !bearer) {
+      return unauthorized(reply);
+    }
+    if (method === 'POST' && path === '/v1/sdk/users/token') {
+      let session: jwt.JwtPayload;
+      try {
+        // exp is in milliseconds (what the SDK reads), so jsonwebtoken must not judge it.
+        session = jwt.verify(bearer, SESSION_SIGNING_KEY, {
+          ignoreExpiration: true,
+        }) as jwt.JwtPayload;
+      } catch {
+        return unauthorized(reply);
+      }
+      if (session.user_id !== userId || typeof session.exp !== 'number' || session.exp <= now()) {
+        return unauthorized(reply);
+      }
+      const token = `sdk-${randomUUID()}`;
+      const expiresAt = now() + sdkTokenTtlMs;
+      sdkTokens.set(token, { userId, expiresAt });
+      return reply(200, { token, expires_at: expiresAt });
+    }
+    const granted = sdkTokens.get(bearer);
+    if (!granted || granted.userId !== userId || granted.expiresAt <= now()) {
+      return unauthorized(reply);
+    }
+    const messagesPath = /^\/v1\/sdk\/group\/channels\/([^/]+)\/messages(?:\/([^/]+))?$/.exec(path);
+    if (!messagesPath) {
+      return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
+    }
+    const injected = messageFailures.shift();
+    if (injected) {
+      return reply(
+        injected.status,
+        injected.body ?? { code: 50000, name: 'unavailable', message: 'injected failure' },
+        injected.retryAfter !== undefined ? { 'retry-after': injected.retryAfter } : {},
+      );
+    }
+    const channelId = decodeURIComponent(messagesPath[1]!);
+    const messageId = messagesPath[2];
+    if (method === 'POST' && messageId === undefined) {
+      const { type, content, meta } = (body ?? {}) as Record<string, unknown>;
+      if (type !== 'text' || typeof content !== 'string' || content === '') {
+        return reply(400, { code: 60001, name: 'invalid_parameters', message: 'bad message' });
+      }
+      const at = now();
+      const message: GitpleStoredMessage = {
+        message_id: nextMessageId++,
+        channel_id: channelId,
+        type: 'text',
+        content,
+        ...(meta !== undefined && { meta: meta as Record<string, unknown> }),
+        user: users.get(userId) ?? { user_id: userId, name: userId },
+        created_at: at,
+        updated_at: at,
+      };
+      messages.push(message);
+      const { deleted: _deleted, ...shown } = message;
+      return reply(200, shown);
+    }
+    if (method === 'DELETE' && messageId !== undefined) {
+      const found = messages.find(
+        (m) => m.channel_id === channelId && String(m.message_id) === messageId && !m.deleted,
+      );
+      if (!found) return reply(404, { code: 60301, name: 'not_found', message: 'no message' });
+      found.deleted = true;
+      found.updated_at = now();
+      return reply(200, {});
+    }
+    return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     users,
+    messages,
     failWith: (next) => {
       failure = next;
     },
+    failNextMessageCalls: (count, next) => {
+      for (let i = 0; i < count; i += 1) messageFailures.push(next);
+    },
+    revokeSdkTokens: () => sdkTokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,0 +1,74 @@
+import { NotConfiguredError } from '../../core/errors';
+import type { OutboundAdapter, OutboundCapabilities, RelayMarker } from '../../core/outbound';
+import type { SecretValues } from '../../infra/secrets';
+import { MARKER_KEYS } from '../marker';
+import {
+  PINGSTREAMS_BOT_NAME,
+  createPingstreamsApiClient,
+  readPingstreamsBotConfig,
+} from './api-client';
+
+/**
+ * No limit is enforced by tiledesk-server beyond the JSON body size, and the cloud's is
+ * unknown [G]; 4000 code points keeps relayed text readable in the widget, and the relay
+ * truncates to it (reporting the truncation).
+ */
+export const PINGSTREAMS_MAX_TEXT_LENGTH = 4000;
+
+/**
+ * Send only: Tiledesk has no message edit or delete API (the routes are commented out) [V S8].
+ * Attachments are relayed as links in the text: a media message carries one `metadata`
+ * object, so text plus several attachments would be several messages, and the message-id map
+ * holds one id per copy. Messages have no reply field [V S8 `models/message.js`].
+ */
+const CAPABILITIES: OutboundCapabilities = {
+  send: true,
+  edit: false,
+  delete: false,
+  attachments: false,
+  replies: false,
+  maxTextLength: PINGSTREAMS_MAX_TEXT_LENGTH,
+};
+
+/** The echo marker as message `attributes`, where the inbound side reads it back. */
+export function pingstreamsMarkerAttributes(marker: RelayMarker): Record<string, string> {
+  return {
+    [MARKER_KEYS.origin]: marker.origin,
+    [MARKER_KEYS.eventId]: marker.eventId,
+    [MARKER_KEYS.originMessageId]: marker.originMessageId,
+  };
+}
+
+/**
+ * Relays into Pingstreams requests (the channel id is the `support-group-...` request id) as
+ * the bridge bot, PINGSTREAMS_BOT_USER_ID signed in as `<project>_<bot>`. The widget labels
+ * each message with `senderFullname`: the original sender's display name, else the bot's.
+ */
+export function createPingstreamsOutboundAdapter(options: {
+  env: NodeJS.ProcessEnv;
+  secrets: SecretValues;
+  fetch?: typeof fetch;
+  now?: () => number;
+}): OutboundAdapter {
+  const configured = readPingstreamsBotConfig(options.secrets, options.env);
+  const client =
+    configured.config &&
+    createPingstreamsApiClient(configured.config, { fetch: options.fetch, now: options.now });
+  return {
+    provider: 'pingstreams',
+    capabilities: () => CAPABILITIES,
+    unavailableReason: () => configured.unavailable,
+    async send(target, message) {
+      if (!client) {
+        throw new NotConfiguredError(configured.unavailable ?? 'pingstreams is not configured');
+      }
+      const messageId = await client.sendMessage(target.channel, {
+        text: message.text,
+        type: 'text',
+        senderFullname: message.sender.displayName || PINGSTREAMS_BOT_NAME,
+        attributes: pingstreamsMarkerAttributes(message.marker),
+      });
+      return { messageId };
+    },
+  };
+}

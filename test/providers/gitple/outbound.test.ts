@@ -1,0 +1,325 @@
+import jwt from 'jsonwebtoken';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../../functions/core/errors';
+import type { DeliveryTarget, OutboundMessage } from '../../../functions/core/outbound';
+import { isRetryable } from '../../../functions/core/retry';
+import { createGitpleOutboundAdapter } from '../../../functions/providers/gitple/outbound';
+import {
+  startFakeGitplePlatform,
+  type FakeGitplePlatform,
+} from '../../support/fake-gitple-platform';
+
+const APP_ID = '7f3c-appid';
+const API_KEY = 'sk_live_gitple_key_never_echoed';
+const BOT = 'bridge-bot';
+const HOUR = 60 * 60_000;
+const START = Date.parse('2024-05-02T10:00:00.000Z');
+
+const TARGET: DeliveryTarget = { provider: 'gitple', channel: 'room-7', mode: 'message' };
+
+const MESSAGE: OutboundMessage = {
+  text: '[pingstreams] Ana: hi there',
+  attachments: [],
+  sender: { id: 'ana', displayName: 'Ana' },
+  marker: {
+    origin: 'pingstreams',
+    eventId: 'pingstreams-Q2xhdWRlQnJpZGdlRXhhbXBsZTAx',
+    originMessageId: '6634f0c2a1b2c3d4e5f60718',
+  },
+};
+
+const caught = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe('Gitple outbound adapter', () => {
+  let gitple: FakeGitplePlatform;
+  let clock: number;
+
+  beforeEach(async () => {
+    clock = START;
+    gitple = await startFakeGitplePlatform({
+      appId: APP_ID,
+      apiKey: API_KEY,
+      users: [BOT],
+      now: () => clock,
+    });
+  });
+  afterEach(() => gitple.close());
+
+  const secrets = (overrides: Record<string, string> = {}) => ({
+    GITPLE_HOST: gitple.url,
+    GITPLE_APP_ID: APP_ID,
+    GITPLE_APP_API_KEY: API_KEY,
+    GITPLE_BOT_USER_ID: BOT,
+    ...overrides,
+  });
+  const adapterFor = (overrides: Record<string, string> = {}) =>
+    createGitpleOutboundAdapter({ env: {}, secrets: secrets(overrides), now: () => clock });
+  const routes = () => gitple.requests.map((r) => `${r.method} ${r.path}`);
+  const exchanges = () => routes().filter((r) => r === 'POST /v1/sdk/users/token').length;
+
+  it('signs the bot in (session token, then SDK token) and posts the text with the marker as meta', async () => {
+    const adapter = adapterFor();
+
+    const result = await adapter.send(TARGET, MESSAGE);
+
+    expect(routes()).toEqual([
+      `POST /v1/users/${BOT}/token`,
+      'POST /v1/sdk/users/token',
+      'POST /v1/sdk/group/channels/room-7/messages',
+    ]);
+    const [session, exchange, send] = gitple.requests;
+    expect(session?.headers).toMatchObject({ app_id: APP_ID, app_api_key: API_KEY });
+    expect(session?.body).toEqual({ expires_at: START + HOUR });
+    expect(exchange?.headers).toMatchObject({ app_id: APP_ID, user_id: BOT });
+    const sessionToken = /^Bearer (.+)$/.exec(exchange?.headers.authorization ?? '')?.[1];
+    expect(jwt.decode(sessionToken ?? '')).toMatchObject({ user_id: BOT, exp: START + HOUR });
+    expect(exchange?.headers.app_api_key).toBeUndefined();
+    expect(send?.headers).toMatchObject({
+      app_id: APP_ID,
+      user_id: BOT,
+      'content-type': 'application/json',
+    });
+    expect(send?.headers.authorization).toMatch(/^Bearer sdk-/);
+    expect(send?.headers.app_api_key).toBeUndefined();
+    expect(send?.body).toEqual({
+      type: 'text',
+      content: '[pingstreams] Ana: hi there',
+      meta: {
+        bridge_origin: 'pingstreams',
+        bridge_event: 'pingstreams-Q2xhdWRlQnJpZGdlRXhhbXBsZTAx',
+        orig_id: '6634f0c2a1b2c3d4e5f60718',
+      },
+    });
+    expect(gitple.messages).toHaveLength(1);
+    expect(gitple.messages[0]).toMatchObject({ channel_id: 'room-7', user: { user_id: BOT } });
+    expect(result).toEqual({ messageId: String(gitple.messages[0]?.message_id) });
+  });
+
+  it('keeps unicode text intact and escapes the channel id in the path', async () => {
+    const text = 'Olá, 世界! 👩🏽‍⚕️ café — naïve 🚑';
+
+    await adapterFor().send({ ...TARGET, channel: 'room 7?x' }, { ...MESSAGE, text });
+
+    expect(gitple.messages[0]).toMatchObject({ channel_id: 'room 7?x', content: text });
+    expect(gitple.requests.at(-1)?.path).toBe('/v1/sdk/group/channels/room%207%3Fx/messages');
+  });
+
+  it('exchanges tokens once for many sends, concurrent or not, and returns each new id', async () => {
+    const adapter = adapterFor();
+
+    const concurrent = await Promise.all([1, 2, 3].map(() => adapter.send(TARGET, MESSAGE)));
+    const later = await adapter.send(TARGET, MESSAGE);
+
+    expect(routes().filter((r) => r.startsWith('POST /v1/users/'))).toHaveLength(1);
+    expect(exchanges()).toBe(1);
+    const ids = [...concurrent, later].map((r) => r.messageId);
+    expect(ids).toEqual(gitple.messages.map((m) => String(m.message_id)));
+    expect(new Set(ids).size).toBe(4);
+  });
+
+  it('refreshes the SDK token once less than an hour of it is left, as the SDK does', async () => {
+    const adapter = adapterFor();
+    await adapter.send(TARGET, MESSAGE); // the fake's SDK tokens live 24 h
+    const firstBearer = gitple.requests.at(-1)?.headers.authorization;
+
+    clock = START + 22 * HOUR + 59 * 60_000;
+    await adapter.send(TARGET, MESSAGE);
+    const exchangesBefore = exchanges();
+    clock = START + 23 * HOUR + 60_000;
+    await adapter.send(TARGET, MESSAGE);
+
+    expect(exchangesBefore).toBe(1);
+    expect(exchanges()).toBe(2);
+    const lastSend = gitple.requests.at(-1);
+    expect(lastSend?.path).toBe('/v1/sdk/group/channels/room-7/messages');
+    expect(lastSend?.headers.authorization).not.toBe(firstBearer);
+    expect(gitple.messages).toHaveLength(3);
+  });
+
+  it('drops a cached SDK token Gitple refuses (401) and signs in again, once', async () => {
+    const adapter = adapterFor();
+    await adapter.send(TARGET, MESSAGE);
+    gitple.revokeSdkTokens();
+
+    const result = await adapter.send(TARGET, MESSAGE);
+
+    expect(routes().slice(3)).toEqual([
+      'POST /v1/sdk/group/channels/room-7/messages', // 401: the revoked token
+      `POST /v1/users/${BOT}/token`,
+      'POST /v1/sdk/users/token',
+      'POST /v1/sdk/group/channels/room-7/messages',
+    ]);
+    expect(result.messageId).toBe(String(gitple.messages[1]?.message_id));
+  });
+
+  it('gives up with a permanent error when the new token is refused too', async () => {
+    const adapter = adapterFor();
+    await adapter.send(TARGET, MESSAGE);
+    gitple.failNextMessageCalls(2, { status: 401 });
+
+    const error = await caught(adapter.send(TARGET, MESSAGE));
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ providerStatus: 401 });
+    expect(isRetryable(error)).toBe(false);
+    expect(exchanges()).toBe(2);
+    expect(gitple.messages).toHaveLength(1);
+  });
+
+  it('does not retry a 401 on a token it has just fetched', async () => {
+    gitple.failNextMessageCalls(1, { status: 401 });
+
+    const error = await caught(adapterFor().send(TARGET, MESSAGE));
+
+    expect(error).toMatchObject({ providerStatus: 401 });
+    expect(exchanges()).toBe(1);
+    expect(routes().filter((r) => r.endsWith('/messages'))).toHaveLength(1);
+  });
+
+  it('turns a 429 into a retryable ProviderError carrying Retry-After', async () => {
+    gitple.failNextMessageCalls(1, { status: 429, retryAfter: '7' });
+
+    const error = await caught(adapterFor().send(TARGET, MESSAGE));
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ providerStatus: 429, retryAfterMs: 7000 });
+    expect(isRetryable(error)).toBe(true);
+    expect(gitple.messages).toHaveLength(0);
+  });
+
+  it('turns a 503 into a retryable ProviderError without a delay of its own', async () => {
+    gitple.failNextMessageCalls(1, { status: 503 });
+
+    const error = await caught(adapterFor().send(TARGET, MESSAGE));
+
+    expect(error).toMatchObject({ providerStatus: 503, retryAfterMs: undefined });
+    expect(isRetryable(error)).toBe(true);
+  });
+
+  it('turns a 403 (e.g. the bot is not a member) into a permanent ProviderError', async () => {
+    gitple.failNextMessageCalls(1, { status: 403, body: { code: 60100, message: 'not member' } });
+
+    const error = await caught(adapterFor().send(TARGET, MESSAGE));
+
+    expect(error).toMatchObject({
+      providerStatus: 403,
+      message: 'gitple refused to send the message: HTTP 403',
+    });
+    expect(isRetryable(error)).toBe(false);
+  });
+
+  it('fails permanently, naming no secret, when the platform API refuses the key', async () => {
+    const error = await caught(
+      adapterFor({ GITPLE_APP_API_KEY: 'sk_wrong_key' }).send(TARGET, MESSAGE),
+    );
+
+    expect(error).toMatchObject({
+      providerStatus: 401,
+      message: "gitple refused to issue the bot's session token: HTTP 401",
+    });
+    expect(isRetryable(error)).toBe(false);
+    expect(JSON.stringify({ ...(error as object), m: (error as Error).message })).not.toContain(
+      'sk_wrong_key',
+    );
+    expect(routes()).toEqual([`POST /v1/users/${BOT}/token`]);
+  });
+
+  it('fails permanently when the bot user does not exist at Gitple', async () => {
+    const error = await caught(
+      adapterFor({ GITPLE_BOT_USER_ID: 'no-such-bot' }).send(TARGET, MESSAGE),
+    );
+
+    expect(error).toMatchObject({ providerStatus: 404 });
+    expect(isRetryable(error)).toBe(false);
+  });
+
+  it('reports an unreachable Gitple as a retryable ProviderError without status', async () => {
+    const adapter = adapterFor();
+    await gitple.close();
+
+    const error = await caught(adapter.send(TARGET, MESSAGE));
+    gitple = await startFakeGitplePlatform({ appId: APP_ID, apiKey: API_KEY }); // for afterEach
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ providerStatus: undefined });
+    expect(isRetryable(error)).toBe(true);
+  });
+
+  it('deletes a relayed copy through the SDK delete path, and a second delete is a no-op', async () => {
+    const adapter = adapterFor();
+    const { messageId } = await adapter.send(TARGET, MESSAGE);
+
+    await adapter.delete!(TARGET, messageId, 'deleted at the origin');
+    await adapter.delete!(TARGET, messageId, 'deleted at the origin');
+
+    const deletes = gitple.requests.filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => r.path)).toEqual([
+      `/v1/sdk/group/channels/room-7/messages/${messageId}`,
+      `/v1/sdk/group/channels/room-7/messages/${messageId}`,
+    ]);
+    expect(deletes[0]?.headers).toMatchObject({ app_id: APP_ID, user_id: BOT });
+    expect(deletes[0]?.headers.authorization).toMatch(/^Bearer sdk-/);
+    expect(gitple.messages[0]?.deleted).toBe(true);
+    expect(exchanges()).toBe(1);
+  });
+
+  it('turns a throttled delete into a retryable ProviderError', async () => {
+    const adapter = adapterFor();
+    const { messageId } = await adapter.send(TARGET, MESSAGE);
+    gitple.failNextMessageCalls(1, { status: 429, retryAfter: '2' });
+
+    const error = await caught(adapter.delete!(TARGET, messageId, 'deleted at the origin'));
+
+    expect(error).toMatchObject({ providerStatus: 429, retryAfterMs: 2000 });
+    expect(gitple.messages[0]?.deleted).toBeUndefined();
+  });
+
+  it('says what it can do: send and delete text, no edits, attachments or replies', () => {
+    expect(adapterFor().capabilities(TARGET)).toEqual({
+      send: true,
+      edit: false,
+      delete: true,
+      attachments: false,
+      replies: false,
+      maxTextLength: 4000,
+    });
+    expect(adapterFor().edit).toBeUndefined();
+  });
+
+  it('is unavailable, naming what is missing, and calls nothing when not configured', () => {
+    const adapter = createGitpleOutboundAdapter({
+      env: {},
+      secrets: { GITPLE_HOST: gitple.url, GITPLE_APP_ID: APP_ID },
+    });
+
+    expect(adapter.unavailableReason()).toBe(
+      'gitple is not configured: GITPLE_APP_API_KEY, GITPLE_BOT_USER_ID missing',
+    );
+    expect(gitple.requests).toHaveLength(0);
+  });
+
+  it('reads plain environment values when the secrets lack them', () => {
+    const adapter = createGitpleOutboundAdapter({
+      env: { GITPLE_BOT_USER_ID: BOT },
+      secrets: {
+        GITPLE_HOST: 'live.example.com',
+        GITPLE_APP_ID: APP_ID,
+        GITPLE_APP_API_KEY: API_KEY,
+      },
+    });
+
+    expect(adapter.unavailableReason()).toBeUndefined();
+  });
+
+  it('is unavailable when GITPLE_HOST is not a host name', () => {
+    const adapter = adapterFor({ GITPLE_HOST: 'http://exa mple' });
+
+    expect(adapter.unavailableReason()).toBe(
+      'gitple is not configured: GITPLE_HOST must be a host name such as live.example.com',
+    );
+  });
+});
