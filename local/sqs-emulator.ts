@@ -33,7 +33,10 @@ export async function startSqsEmulator(
   const queues = new Map<string, StoredMessage[]>();
   if (options.file) {
     try {
-      const saved = JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, StoredMessage[]>;
+      const saved = JSON.parse(readFileSync(options.file, 'utf8')) as Record<
+        string,
+        StoredMessage[]
+      >;
       for (const [name, list] of Object.entries(saved)) queues.set(name, list);
     } catch {
       // No saved queues yet.
@@ -47,20 +50,27 @@ export async function startSqsEmulator(
   let endpoint = '';
   const queueName = (url: unknown) => {
     const name = typeof url === 'string' ? url.split('/').pop() : undefined;
-    if (!name || !queues.has(name)) throw Object.assign(new Error(`queue ${String(url)} does not exist`), { type: 'QueueDoesNotExist' });
+    if (!name || !queues.has(name))
+      throw Object.assign(new Error(`queue ${String(url)} does not exist`), {
+        type: 'QueueDoesNotExist',
+      });
     return name;
   };
   const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
   const actions: Record<string, (input: Record<string, unknown>) => unknown> = {
-    GetQueueUrl: (input) => ({ QueueUrl: `${endpoint}/${ACCOUNT}/${queueName(`/${String(input.QueueName)}`)}` }),
+    GetQueueUrl: (input) => ({
+      QueueUrl: `${endpoint}/${ACCOUNT}/${queueName(`/${String(input.QueueName)}`)}`,
+    }),
     SendMessage: (input) => {
       const name = queueName(input.QueueUrl);
       const body = String(input.MessageBody ?? '');
       const message: StoredMessage = {
         MessageId: randomUUID(),
         Body: body,
-        ...(input.MessageAttributes !== undefined && { MessageAttributes: input.MessageAttributes as Record<string, unknown> }),
+        ...(input.MessageAttributes !== undefined && {
+          MessageAttributes: input.MessageAttributes as Record<string, unknown>,
+        }),
         invisibleUntil: 0,
       };
       queues.get(name)!.push(message);
@@ -104,7 +114,9 @@ export async function startSqsEmulator(
       return {
         Attributes: {
           ApproximateNumberOfMessages: String(list.filter((m) => m.invisibleUntil <= now).length),
-          ApproximateNumberOfMessagesNotVisible: String(list.filter((m) => m.invisibleUntil > now).length),
+          ApproximateNumberOfMessagesNotVisible: String(
+            list.filter((m) => m.invisibleUntil > now).length,
+          ),
         },
       };
     },
@@ -129,11 +141,19 @@ export async function startSqsEmulator(
         response.end(JSON.stringify(body));
       };
       if (!action) {
-        send(400, { __type: 'com.amazonaws.sqs#InvalidAction', message: `unsupported action ${target}` });
+        send(400, {
+          __type: 'com.amazonaws.sqs#InvalidAction',
+          message: `unsupported action ${target}`,
+        });
         return;
       }
       try {
-        send(200, action(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>));
+        send(
+          200,
+          action(
+            JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+          ),
+        );
       } catch (error) {
         const type = (error as { type?: string }).type ?? 'InvalidParameterValue';
         send(400, { __type: `com.amazonaws.sqs#${type}`, message: (error as Error).message }, type);
@@ -148,7 +168,12 @@ export async function startSqsEmulator(
   return {
     endpoint,
     queueUrl: (name) => `${endpoint}/${ACCOUNT}/${name}`,
-    messages: (name) => (queues.get(name) ?? []).map((m) => ({ MessageId: m.MessageId, Body: m.Body })),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    messages: (name) =>
+      (queues.get(name) ?? []).map((m) => ({ MessageId: m.MessageId, Body: m.Body })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -71,8 +71,10 @@ export function createRelayRuntime(
 
 let current: RelayRuntime | undefined;
 
+/** The relay runtime on top of the current base runtime, rebuilt when that one is replaced. */
 export function getRelayRuntime(): RelayRuntime {
-  current ??= createRelayRuntime(getRuntime());
+  const base = getRuntime();
+  if (current?.base !== base) current = createRelayRuntime(base);
   return current;
 }
 

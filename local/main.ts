@@ -1,0 +1,55 @@
+import { bannerJson, bannerLines } from './banner';
+import { startLocalBridge } from './bridge';
+import { parseCliArgs, USAGE } from './cli-args';
+import { loadDotEnv } from './dev-config';
+import { createLocalLog, errorChain } from './log';
+
+/** `npm start`: the whole bridge on loopback, configured from the environment and `.env`. */
+async function main(): Promise<void> {
+  const envFile = loadDotEnv();
+  let cli;
+  try {
+    cli = parseCliArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (cli.help) {
+    console.log(USAGE);
+    return;
+  }
+  const log = createLocalLog({ quiet: cli.quiet, json: cli.jsonLogs });
+  if (envFile) log.info('local', `read ${envFile}`);
+  const bridge = await startLocalBridge({
+    port: cli.port,
+    wsPort: cli.wsPort,
+    memory: cli.memory,
+    dataDir: cli.dataDir,
+    log,
+  });
+  if (cli.jsonLogs) console.log(JSON.stringify(bannerJson(bridge)));
+  else console.log(bannerLines(bridge).join('\n') + '\n');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.exit(130); // a second Ctrl-C: do not wait
+    }
+    stopping = true;
+    log.info('local', `${signal}: stopping`);
+    bridge.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error('local', 'shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`chat-bridge local runtime failed to start: ${errorChain(error)}`);
+  process.exit(1);
+});
