@@ -46,7 +46,9 @@ export class DynamoEventStore implements EventStore {
       [EVENTS_TABLE.partitionKey]: { S: stored.channelKey },
       [EVENTS_TABLE.sortKey]: { S: event.id },
       seq: { S: sequenceKey(nowMs, event.id) },
-      subject: { S: event.subject },
+      // Echoes stay out of the sparse bySubject index: they are copies of messages already in
+      // the bridge's history, so history and catch-up show what live clients were pushed.
+      ...(!stored.echo && { subject: { S: event.subject } }),
       type: { S: event.type },
       echo: { BOOL: stored.echo },
       event: { S: JSON.stringify(event) },

@@ -26,8 +26,11 @@ export class SqsDeadLetterReader {
           WaitTimeSeconds: 0,
         }),
       );
-      if (Messages.length === 0) break;
-      for (const message of Messages) {
+      // A peek (visibility 0) may hand the same message back at once: stop at the first page
+      // that brings nothing new.
+      const fresh = Messages.filter((m) => !letters.some((l) => l.messageId === m.MessageId));
+      if (fresh.length === 0) break;
+      for (const message of fresh) {
         letters.push({
           messageId: message.MessageId ?? '',
           receiptHandle: message.ReceiptHandle ?? '',
