@@ -3,8 +3,8 @@
  * local @connections endpoint that answers each post after an injected latency. The ideal is
  * connections x latency / concurrency; the ratio to it shows what the bridge itself costs.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../functions/core/log';
 import { ApiGatewayBroadcaster, createManagementClient } from '../functions/infra/api-gateway-broadcaster';
@@ -13,29 +13,31 @@ import { startEmbeddedDynamo } from '../local/embedded-dynamo';
 
 export interface FanOutResult {
   connections: number;
-  ms: number;
+  /** Finding the subscribers (Query pages on the embedded DynamoDB). */
+  queryMs: number;
+  /** Pushing to every subscriber. */
+  pushMs: number;
   idealMs: number;
+  /** pushMs / idealMs. */
   ratio: number;
   sent: number;
 }
 
 async function startFakeConnectionsApi(latencyMs: number) {
-  let posts = 0;
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      posts += 1;
-      setTimeout(() => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{}');
-      }, latencyMs);
-    });
+  const child = fork(fileURLToPath(new URL('./connections-server.ts', import.meta.url)), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, LATENCY_MS: String(latencyMs) },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = await new Promise<{ port: number }>((resolve) =>
+    child.once('message', (message) => resolve(message as { port: number })),
+  );
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench`,
-    posts: () => posts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint: `http://127.0.0.1:${port}/bench`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send('stop');
+      }),
   };
 }
 
@@ -76,12 +78,14 @@ export async function benchFanOut(
       // One warm-up post so connection set-up is not billed to the first size.
       await broadcaster.sendTo(['warm-up'], { type: 'pong' });
       const started = performance.now();
-      const pushed = await broadcaster.broadcast(bridge, { type: 'delivery', eventId: 'e', target: 'web', channel: bridge, status: 'delivered' });
-      const ms = performance.now() - started;
+      const ids = await store.subscribers(bridge);
+      const queried = performance.now();
+      const pushed = await broadcaster.sendTo(ids, { type: 'delivery', eventId: 'e', target: 'web', channel: bridge, status: 'delivered' });
+      const pushMs = performance.now() - queried;
       // connections x latency / concurrency, but never under one round trip: with fewer
       // connections than the concurrency, one latency is the best any fan-out can do.
       const idealMs = Math.max(latencyMs, (size * latencyMs) / concurrency);
-      results.push({ connections: size, ms, idealMs, ratio: ms / idealMs, sent: pushed.sent });
+      results.push({ connections: size, queryMs: queried - started, pushMs, idealMs, ratio: pushMs / idealMs, sent: pushed.sent });
     }
   } finally {
     await api.close();

@@ -12,7 +12,7 @@ const concurrency = 64;
 console.log(`fan-out: injected latency ${latencyMs} ms per post, concurrency ${concurrency}`);
 for (const r of await benchFanOut([10, 100, 1000, 10_000], { latencyMs, concurrency })) {
   console.log(
-    `  ${String(r.connections).padStart(6)} connections: ${r.ms.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)} (sent ${r.sent})`,
+    `  ${String(r.connections).padStart(6)} connections: push ${r.pushMs.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)}; subscriber query ${r.queryMs.toFixed(0)} ms (sent ${r.sent})`,
   );
 }
 const requests = await benchRequests(50);

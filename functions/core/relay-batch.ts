@@ -1,5 +1,6 @@
 import { relayEventTo, relayTargets, type RelayDeps, type RelayInput } from './relay';
 import type { DeliveryTarget } from './outbound';
+import { deliveryKey, type KnownDeliveries } from './relay-ports';
 
 export interface BatchRecord {
   /** The stream record's id, reported back when it must be retried. */
@@ -43,9 +44,7 @@ export async function relayBatch(
     byPartition.set(record.partitionKey, list);
   }
 
-  const lanes: Promise<void>[] = [];
-  for (const partition of byPartition.values()) {
-    lanes.push(pushToClients(partition, deps, markFailed));
+  const lanesByPartition = [...byPartition.values()].map((partition) => {
     const laneByTarget = new Map<string, Lane>();
     for (const record of partition) {
       const bridge = deps.bridges.get(record.input.event.subject);
@@ -57,6 +56,35 @@ export async function relayBatch(
         laneByTarget.set(key, lane);
       }
     }
+    return { partition, laneByTarget };
+  });
+
+  // Every delivery record the batch could touch, read in one go: a stream retry skips what
+  // was settled without a read per (event, target).
+  let known: KnownDeliveries;
+  try {
+    known = await deps.state.getDeliveries(
+      lanesByPartition.flatMap(({ partition, laneByTarget }) => [
+        ...partition.map((record) => ({
+          eventId: record.input.event.id,
+          target: webTarget(record),
+        })),
+        ...[...laneByTarget.values()].flatMap((lane) =>
+          lane.records.map((record) => ({
+            eventId: record.input.event.id,
+            target: `${lane.target.provider}#${lane.target.channel}`,
+          })),
+        ),
+      ]),
+    );
+  } catch (error) {
+    for (const { partition } of lanesByPartition) if (partition[0]) markFailed(partition[0], error);
+    return [...failed.values()].map((record) => record.itemIdentifier);
+  }
+
+  const lanes: Promise<void>[] = [];
+  for (const { partition, laneByTarget } of lanesByPartition) {
+    lanes.push(pushToClients(partition, deps, known, markFailed));
     for (const lane of laneByTarget.values()) {
       lanes.push(
         (async () => {
@@ -67,7 +95,7 @@ export async function relayBatch(
               markFailed(record, new Error('an earlier record of this channel did not settle'));
               continue;
             }
-            await relayEventTo(record.input, lane.target, deps).catch((error: unknown) =>
+            await relayEventTo(record.input, lane.target, deps, { known }).catch((error: unknown) =>
               markFailed(record, error),
             );
           }
@@ -79,18 +107,21 @@ export async function relayBatch(
   return [...failed.values()].map((record) => record.itemIdentifier);
 }
 
+const webTarget = (record: BatchRecord) => `web#${record.input.event.subject}`;
+
 async function pushToClients(
   partition: readonly BatchRecord[],
   deps: RelayDeps,
+  known: KnownDeliveries,
   markFailed: (record: BatchRecord, error: unknown) => void,
 ) {
   for (const record of partition) {
     const { event, cursor } = record.input;
     if (!deps.bridges.get(event.subject)) continue;
-    const target = `web#${event.subject}`;
+    const target = webTarget(record);
     try {
       // A stream retry must not push the same event to the clients twice.
-      if (await deps.state.getDelivery(event.id, target)) continue;
+      if (known.has(deliveryKey(event.id, target))) continue;
       const pushed = await deps.broadcaster.broadcast(event.subject, {
         type: 'event',
         event,

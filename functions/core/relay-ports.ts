@@ -23,12 +23,26 @@ export interface DeliveryRecord {
   updatedAt: string;
 }
 
+/** Settled deliveries of a batch, keyed by `deliveryKey(eventId, target)`. */
+export type KnownDeliveries = ReadonlyMap<string, DeliveryRecord>;
+
+export const deliveryKey = (eventId: string, target: string) => `${eventId}|${target}`;
+
+/** A relayed copy to remember with its delivery: `copy` is the copy of `origin`. */
+export interface MessageCopy {
+  origin: MessageRef;
+  copy: MessageRef;
+}
+
 /** Durable relay state: delivery records and the origin <-> copy message-id map. */
 export interface RelayState {
   getDelivery(eventId: string, target: string): Promise<DeliveryRecord | undefined>;
-  putDelivery(record: DeliveryRecord): Promise<void>;
-  /** Remember that `copy` is the relayed copy of `origin` (stored both ways). */
-  putMessageCopy(origin: MessageRef, copy: MessageRef): Promise<void>;
+  /** Many delivery records in as few requests as the store allows (a batch's worth). */
+  getDeliveries(
+    keys: readonly { eventId: string; target: string }[],
+  ): Promise<Map<string, DeliveryRecord>>;
+  /** Record a delivery and, for a new copy, both directions of the id map, in one write. */
+  putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void>;
   /** The origin of a relayed copy, or undefined when `ref` is not a copy. */
   findOrigin(ref: MessageRef): Promise<MessageRef | undefined>;
   /** The copy of `origin` in one target channel, if it was relayed there. */

@@ -5,13 +5,16 @@ import type { Logger } from './log';
 import type { DeliveryTarget, OutboundAdapter, OutboundMessage } from './outbound';
 import type { Metrics } from './ports';
 import type { ProviderName } from './providers';
-import type {
-  Broadcaster,
-  DeadLetterQueue,
-  DeliveryRecord,
-  DeliveryStatus,
-  MessageRef,
-  RelayState,
+import {
+  deliveryKey,
+  type Broadcaster,
+  type DeadLetterQueue,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type KnownDeliveries,
+  type MessageCopy,
+  type MessageRef,
+  type RelayState,
 } from './relay-ports';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, type RetryPolicy } from './retry';
 
@@ -39,6 +42,13 @@ export interface RelayInput {
 
 const targetKey = (provider: string, channel: string) => `${provider}#${channel}`;
 
+/** What one attempt settled on; a new copy is written with its delivery record. */
+type Outcome = Partial<DeliveryRecord> & {
+  status: DeliveryStatus;
+  detail?: string;
+  copy?: MessageCopy;
+};
+
 /** The channels of a bridge an event goes to: every other channel that accepts output. */
 export function relayTargets(bridge: Bridge, event: CommonEvent): DeliveryTarget[] {
   const origin = bridge.channels.find(
@@ -59,18 +69,21 @@ export async function relayEventTo(
   input: RelayInput,
   target: DeliveryTarget,
   deps: RelayDeps,
-  options: { replay?: boolean } = {},
+  options: { replay?: boolean; known?: KnownDeliveries } = {},
 ): Promise<DeliveryRecord> {
   const { event } = input;
   const bridge = deps.bridges.get(event.subject);
   const key = targetKey(target.provider, target.channel);
-  const done = await deps.state.getDelivery(event.id, key);
+  // A batch reads its delivery records up front in one request; alone, one is read here.
+  const done = options.known
+    ? options.known.get(deliveryKey(event.id, key))
+    : await deps.state.getDelivery(event.id, key);
   // A stream retry re-reads the batch: what was settled before is not delivered again.
   // A replay from the dead-letter queue retries exactly what failed, and nothing that did not.
   const settled =
     done && done.status !== 'retrying' && !(options.replay && done.status === 'failed');
   if (settled) return done;
-  const settle = (status: DeliveryStatus, detail?: string, extra: Partial<DeliveryRecord> = {}) =>
+  const settle = (status: DeliveryStatus, detail?: string, extra: Partial<Outcome> = {}) =>
     recordDelivery(deps, bridge?.id ?? event.subject, event, target, { status, detail, ...extra });
 
   const adapter = deps.adapters[target.provider];
@@ -87,24 +100,21 @@ export async function relayEventTo(
     channel: event.data.channel.id,
     messageId: message.id,
   };
-  const attempt = async (): Promise<
-    Partial<DeliveryRecord> & { status: DeliveryStatus; detail?: string }
-  > => {
+  const attempt = async (): Promise<Outcome> => {
     switch (event.type) {
       case 'chat.message.created': {
         if (!caps.send)
           return { status: 'skipped', detail: `${target.provider} cannot receive messages` };
         const outbound = await buildOutbound(event, bridge, adapter, target, deps);
         const sent = await adapter.send(target, outbound.message);
-        await deps.state.putMessageCopy(originRef, {
-          provider: target.provider,
-          channel: target.channel,
-          messageId: sent.messageId,
-        });
         return {
           status: 'delivered',
           targetMessageId: sent.messageId,
           ...(outbound.detail && { detail: outbound.detail }),
+          copy: {
+            origin: originRef,
+            copy: { provider: target.provider, channel: target.channel, messageId: sent.messageId },
+          },
         };
       }
       case 'chat.message.updated':
@@ -140,7 +150,7 @@ export async function relayEventTo(
 }
 
 async function withRetries(
-  attempt: () => Promise<Partial<DeliveryRecord> & { status: DeliveryStatus; detail?: string }>,
+  attempt: () => Promise<Outcome>,
   event: CommonEvent,
   target: DeliveryTarget,
   bridgeId: string,
@@ -148,7 +158,7 @@ async function withRetries(
   settle: (
     status: DeliveryStatus,
     detail?: string,
-    extra?: Partial<DeliveryRecord>,
+    extra?: Partial<Outcome>,
   ) => Promise<DeliveryRecord>,
 ): Promise<DeliveryRecord> {
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
@@ -243,7 +253,7 @@ async function recordDelivery(
   bridgeId: string,
   event: CommonEvent,
   target: DeliveryTarget,
-  outcome: Partial<DeliveryRecord> & { status: DeliveryStatus; detail?: string },
+  outcome: Partial<Outcome> & { status: DeliveryStatus },
 ): Promise<DeliveryRecord> {
   const record: DeliveryRecord = {
     eventId: event.id,
@@ -254,7 +264,7 @@ async function recordDelivery(
     ...(outcome.targetMessageId && { targetMessageId: outcome.targetMessageId }),
     updatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
   };
-  await deps.state.putDelivery(record);
+  await deps.state.putDelivery(record, outcome.copy);
   deps.metrics.count('Deliveries', { provider: target.provider, status: record.status });
   deps.log.info('delivery', {
     eventId: event.id,

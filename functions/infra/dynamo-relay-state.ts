@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -7,7 +8,14 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { isProviderName } from '../core/providers';
-import type { DeliveryRecord, DeliveryStatus, MessageRef, RelayState } from '../core/relay-ports';
+import {
+  deliveryKey,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type MessageCopy,
+  type MessageRef,
+  type RelayState,
+} from '../core/relay-ports';
 
 /** Delivery records and the message-id map outlive retries and restarts, not forever. */
 const STATE_RETENTION_SECONDS = 30 * 86_400;
@@ -30,49 +38,65 @@ export class DynamoRelayState implements RelayState {
     const { Item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: `DLV#${eventId}` }, sk: { S: target } },
+        Key: deliveryItemKey(eventId, target),
         ConsistentRead: true,
       }),
     );
-    if (!Item) return undefined;
-    return {
-      eventId,
-      target,
-      status: Item.status?.S as DeliveryStatus,
-      attempts: Number(Item.attempts?.N ?? 0),
-      ...(Item.detail?.S && { detail: Item.detail.S }),
-      ...(Item.targetMessageId?.S && { targetMessageId: Item.targetMessageId.S }),
-      updatedAt: Item.updatedAt?.S ?? '',
-    };
+    return Item ? toDeliveryRecord(Item) : undefined;
   }
 
-  async putDelivery(record: DeliveryRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: { S: `DLV#${record.eventId}` },
-          sk: { S: record.target },
-          status: { S: record.status },
-          attempts: { N: String(record.attempts) },
-          ...(record.detail && { detail: { S: record.detail } }),
-          ...(record.targetMessageId && { targetMessageId: { S: record.targetMessageId } }),
-          updatedAt: { S: record.updatedAt },
-          expiresAt: this.expiresAt(),
-        },
-      }),
-    );
+  async getDeliveries(
+    keys: readonly { eventId: string; target: string }[],
+  ): Promise<Map<string, DeliveryRecord>> {
+    const found = new Map<string, DeliveryRecord>();
+    const unique = [...new Map(keys.map((k) => [deliveryKey(k.eventId, k.target), k])).values()];
+    // BatchGetItem takes 100 keys; what DynamoDB hands back unprocessed is asked for again.
+    for (let start = 0; start < unique.length; start += 100) {
+      let pending: Record<string, AttributeValue>[] = unique
+        .slice(start, start + 100)
+        .map((k) => deliveryItemKey(k.eventId, k.target));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 5) throw new Error('delivery records left unprocessed');
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const record = toDeliveryRecord(item);
+          found.set(deliveryKey(record.eventId, record.target), record);
+        }
+        pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+    return found;
   }
 
-  async putMessageCopy(origin: MessageRef, copy: MessageRef): Promise<void> {
+  async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
     const expiresAt = this.expiresAt();
+    const deliveryItem: Record<string, AttributeValue> = {
+      ...deliveryItemKey(record.eventId, record.target),
+      status: { S: record.status },
+      attempts: { N: String(record.attempts) },
+      ...(record.detail && { detail: { S: record.detail } }),
+      ...(record.targetMessageId && { targetMessageId: { S: record.targetMessageId } }),
+      updatedAt: { S: record.updatedAt },
+      expiresAt,
+    };
+    if (!copy) {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: deliveryItem }));
+      return;
+    }
+    // The delivery and both directions of the id map in one request.
     let requests: WriteRequest[] = [
+      { PutRequest: { Item: deliveryItem } },
       {
         PutRequest: {
           Item: {
-            pk: { S: refKey(origin) },
-            sk: { S: `COPY#${copy.provider}#${copy.channel}` },
-            copyId: { S: copy.messageId },
+            pk: { S: refKey(copy.origin) },
+            sk: { S: `COPY#${copy.copy.provider}#${copy.copy.channel}` },
+            copyId: { S: copy.copy.messageId },
             expiresAt,
           },
         },
@@ -80,19 +104,18 @@ export class DynamoRelayState implements RelayState {
       {
         PutRequest: {
           Item: {
-            pk: { S: refKey(copy) },
+            pk: { S: refKey(copy.copy) },
             sk: { S: 'ORIGIN' },
-            originProvider: { S: origin.provider },
-            originChannel: { S: origin.channel },
-            originMessageId: { S: origin.messageId },
+            originProvider: { S: copy.origin.provider },
+            originChannel: { S: copy.origin.channel },
+            originMessageId: { S: copy.origin.messageId },
             expiresAt,
           },
         },
       },
     ];
-    // Both directions in one request; DynamoDB may hand some back unprocessed under load.
     for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt > 5) throw new Error('message-id map write left unprocessed items');
+      if (attempt > 5) throw new Error('delivery and message-id map write left unprocessed items');
       const response = await this.client.send(
         new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
       );
@@ -129,4 +152,20 @@ export class DynamoRelayState implements RelayState {
     );
     return Item?.copyId?.S;
   }
+}
+
+function deliveryItemKey(eventId: string, target: string): Record<string, AttributeValue> {
+  return { pk: { S: `DLV#${eventId}` }, sk: { S: target } };
+}
+
+function toDeliveryRecord(item: Record<string, AttributeValue>): DeliveryRecord {
+  return {
+    eventId: (item.pk?.S ?? '').slice('DLV#'.length),
+    target: item.sk?.S ?? '',
+    status: item.status?.S as DeliveryStatus,
+    attempts: Number(item.attempts?.N ?? 0),
+    ...(item.detail?.S && { detail: item.detail.S }),
+    ...(item.targetMessageId?.S && { targetMessageId: item.targetMessageId.S }),
+    updatedAt: item.updatedAt?.S ?? '',
+  };
 }
