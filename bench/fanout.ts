@@ -7,7 +7,10 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../functions/core/log';
-import { ApiGatewayBroadcaster, createManagementClient } from '../functions/infra/api-gateway-broadcaster';
+import {
+  ApiGatewayBroadcaster,
+  createManagementClient,
+} from '../functions/infra/api-gateway-broadcaster';
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { startEmbeddedDynamo } from '../local/embedded-dynamo';
 
@@ -63,29 +66,47 @@ export async function benchFanOut(
     for (const size of sizes) {
       const bridge = `bench-${size}`;
       for (let start = 0; start < size; start += 25) {
-        const requests: WriteRequest[] = Array.from({ length: Math.min(25, size - start) }, (_, i) => ({
-          PutRequest: {
-            Item: {
-              pk: { S: `CONN#c-${size}-${start + i}` },
-              sk: { S: `SUB#${bridge}` },
-              gsi1pk: { S: `SUBS#${bridge}` },
-              gsi1sk: { S: `c-${size}-${start + i}` },
+        const requests: WriteRequest[] = Array.from(
+          { length: Math.min(25, size - start) },
+          (_, i) => ({
+            PutRequest: {
+              Item: {
+                pk: { S: `CONN#c-${size}-${start + i}` },
+                sk: { S: `SUB#${bridge}` },
+                gsi1pk: { S: `SUBS#${bridge}` },
+                gsi1sk: { S: `c-${size}-${start + i}` },
+              },
             },
-          },
-        }));
-        await dynamo.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+          }),
+        );
+        await dynamo.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
+        );
       }
       // One warm-up post so connection set-up is not billed to the first size.
       await broadcaster.sendTo(['warm-up'], { type: 'pong' });
       const started = performance.now();
       const ids = await store.subscribers(bridge);
       const queried = performance.now();
-      const pushed = await broadcaster.sendTo(ids, { type: 'delivery', eventId: 'e', target: 'web', channel: bridge, status: 'delivered' });
+      const pushed = await broadcaster.sendTo(ids, {
+        type: 'delivery',
+        eventId: 'e',
+        target: 'web',
+        channel: bridge,
+        status: 'delivered',
+      });
       const pushMs = performance.now() - queried;
       // connections x latency / concurrency, but never under one round trip: with fewer
       // connections than the concurrency, one latency is the best any fan-out can do.
       const idealMs = Math.max(latencyMs, (size * latencyMs) / concurrency);
-      results.push({ connections: size, queryMs: queried - started, pushMs, idealMs, ratio: pushMs / idealMs, sent: pushed.sent });
+      results.push({
+        connections: size,
+        queryMs: queried - started,
+        pushMs,
+        idealMs,
+        ratio: pushMs / idealMs,
+        sent: pushed.sent,
+      });
     }
   } finally {
     await api.close();

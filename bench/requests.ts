@@ -10,7 +10,10 @@ import type { OutboundAdapter } from '../functions/core/outbound';
 import { parseBridgesConfig } from '../functions/core/bridges';
 import { relayBatch } from '../functions/core/relay-batch';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
-import { ApiGatewayBroadcaster, createManagementClient } from '../functions/infra/api-gateway-broadcaster';
+import {
+  ApiGatewayBroadcaster,
+  createManagementClient,
+} from '../functions/infra/api-gateway-broadcaster';
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { DynamoEventStore } from '../functions/infra/dynamo-event-store';
 import { DynamoRelayState } from '../functions/infra/dynamo-relay-state';
@@ -37,7 +40,11 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
   const bridges = parseBridgesConfig(JSON.parse(readFileSync('bridges.json', 'utf8')));
   const log = createLogger({}, { level: 'error' });
   const metrics = memoryMetrics();
-  const store = new DynamoEventStore({ client: dynamo.client, tableName: dynamo.tableNames.EVENTS_TABLE!, retentionDays: 30 });
+  const store = new DynamoEventStore({
+    client: dynamo.client,
+    tableName: dynamo.tableNames.EVENTS_TABLE!,
+    retentionDays: 30,
+  });
   const deps = { store, bridges, botUserIds: {}, metrics, log };
   const drafts = Array.from({ length: messages }, (_, i) => ({
     type: 'chat.message.created' as const,
@@ -49,10 +56,12 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
   }));
   try {
     counts.length = 0;
-    for (const draft of drafts) await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
+    for (const draft of drafts)
+      await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
     const perNewEvent = counts.length / messages;
     counts.length = 0;
-    for (const draft of drafts) await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
+    for (const draft of drafts)
+      await ingestNormalized('gitple', { events: [draft], ignored: [] }, {}, deps);
     const perDuplicate = counts.length / messages;
 
     const page = await store.listEvents('support', { limit: messages });
@@ -62,7 +71,14 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
       let n = 0;
       return {
         provider,
-        capabilities: () => ({ send: true, edit: true, delete: true, attachments: true, replies: true, maxTextLength: 500 }),
+        capabilities: () => ({
+          send: true,
+          edit: true,
+          delete: true,
+          attachments: true,
+          replies: true,
+          maxTextLength: 500,
+        }),
         unavailableReason: () => undefined,
         send: async () => ({ messageId: `${provider}-${n++}` }),
       };
@@ -76,10 +92,18 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
       })),
       {
         bridges,
-        adapters: { ivs: accepting('ivs'), pingstreams: accepting('pingstreams'), tigerconnect: accepting('tigerconnect') },
+        adapters: {
+          ivs: accepting('ivs'),
+          pingstreams: accepting('pingstreams'),
+          tigerconnect: accepting('tigerconnect'),
+        },
         state,
         // The relay's own per-batch broadcaster, with no connections to push to.
-        broadcaster: new ApiGatewayBroadcaster(connections, createManagementClient('http://127.0.0.1:9'), log).forBatch(),
+        broadcaster: new ApiGatewayBroadcaster(
+          connections,
+          createManagementClient('http://127.0.0.1:9'),
+          log,
+        ).forBatch(),
         deadLetters: { park: async () => undefined },
         metrics,
         log,
@@ -87,7 +111,13 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
     );
     const breakdown: Record<string, number> = {};
     for (const name of counts) breakdown[name] = (breakdown[name] ?? 0) + 1 / messages;
-    return { perNewEvent, perDuplicate, perRelayedMessage: counts.length / messages, targets: 3, breakdown };
+    return {
+      perNewEvent,
+      perDuplicate,
+      perRelayedMessage: counts.length / messages,
+      targets: 3,
+      breakdown,
+    };
   } finally {
     await dynamo.close();
   }

@@ -19,5 +19,8 @@ const requests = await benchRequests(50);
 console.log('DynamoDB requests:');
 console.log(`  per new inbound event: ${requests.perNewEvent}`);
 console.log(`  per duplicate delivery: ${requests.perDuplicate}`);
-console.log(`  per relayed message (${requests.targets} provider targets + web push): ${requests.perRelayedMessage}`);
-for (const [name, count] of Object.entries(requests.breakdown)) console.log(`    ${name}: ${count.toFixed(2)}`);
+console.log(
+  `  per relayed message (${requests.targets} provider targets + web push): ${requests.perRelayedMessage}`,
+);
+for (const [name, count] of Object.entries(requests.breakdown))
+  console.log(`    ${name}: ${count.toFixed(2)}`);

@@ -20,7 +20,10 @@ const DlqCommand = v.object({
 export async function operateDeadLetters(input: unknown) {
   const command = parseWith(DlqCommand, input, 'dlq command');
   const runtime = getRelayRuntime();
-  const reader = new SqsDeadLetterReader(new SQSClient({}), requireEnv(runtime.base.env, 'DEAD_LETTER_QUEUE_URL'));
+  const reader = new SqsDeadLetterReader(
+    new SQSClient({}),
+    requireEnv(runtime.base.env, 'DEAD_LETTER_QUEUE_URL'),
+  );
   // list only peeks (visible again at once); replay hides what it holds while it works.
   const received = await reader.receive(command.max, command.action === 'list' ? 0 : 60);
   const summary = (r: (typeof received)[number]) => ({

@@ -1,7 +1,31 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { STREAM_CONSUMERS } from '../functions/infra/functions';
 import type { ChatBridgeStack } from './chat-bridge-stack';
-import { WIRED_FUNCTIONS, wiringOf } from './function-wiring';
+import { FUNCTION_NAMES, wiringOf, type Invocation } from './function-wiring';
+
+const X_RAY_ONLY_STAR =
+  'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has Resource "*": X-Ray ' +
+  'supports no resource-level permissions.';
+
+const LIST_STREAMS_STAR =
+  'The events-stream mapping adds dynamodb:ListStreams on "*": the action supports no ' +
+  'resource-level permissions, and Lambda checks for it when it creates the mapping; reading ' +
+  'the stream itself (DescribeStream, GetRecords, GetShardIterator) names the stream ARN.';
+
+/** Why a function has no DLQ of its own, by how it is invoked (async ones have one). */
+const NO_DLQ_REASON: Partial<Record<Invocation, string>> = {
+  sync:
+    'Invoked synchronously only (API Gateway HTTP or WebSocket API, the IVS message review hook, ' +
+    'or `npm run dlq` through Lambda Invoke): the caller receives the error, providers retry ' +
+    'webhooks and clients resend frames. A DLQ only ever receives asynchronous invocations, so ' +
+    'it would stay empty.',
+  stream:
+    'Invoked by the events-stream event source mapping, which is synchronous: a DLQ would stay ' +
+    'empty. Batches that exhaust their retries go to the mapping on-failure destination ' +
+    '(StreamFailures), and each delivery that fails after its own retries is parked, with its ' +
+    'full payload, in the delivery DLQ.',
+};
 
 /**
  * Every cdk-nag finding this stack accepts, each on the narrowest construct it concerns and
@@ -9,16 +33,44 @@ import { WIRED_FUNCTIONS, wiringOf } from './function-wiring';
  * (test/lib/nag.test.ts runs the packs and expects no finding left).
  */
 export function acknowledgeNagFindings(stack: ChatBridgeStack): void {
-  for (const name of WIRED_FUNCTIONS) {
+  acknowledgeFunctions(stack);
+  acknowledgeApis(stack);
+  acknowledgeQueues(stack);
+
+  acknowledge(stack.providerSecrets, {
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Holds third-party credentials (Gitple, Pingstreams, TigerConnect, AZStack keys and the ' +
+      'webhook keys registered in their consoles) that only the providers can reissue, so a ' +
+      'rotation Lambda cannot rotate them. Manual rotation is picked up without a deploy: the ' +
+      'functions re-read the secret every 5 minutes (functions/infra/secrets.ts).',
+  });
+}
+
+function acknowledgeFunctions(stack: ChatBridgeStack): void {
+  const streamConsumers = new Set(STREAM_CONSUMERS.map((consumer) => consumer.function));
+  for (const name of FUNCTION_NAMES) {
     const house = stack.functions[name];
+    const wiring = wiringOf(name);
 
     acknowledge(house.role, {
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has Resource "*": ' +
-        'X-Ray supports no resource-level permissions. Every other statement names an ARN ' +
-        '(test/lib/iam.test.ts checks that).',
+      reason: [
+        `Resource "*" appears only where an action supports nothing narrower. ${X_RAY_ONLY_STAR}`,
+        ...(streamConsumers.has(name) ? [LIST_STREAMS_STAR] : []),
+        'Every other statement names an ARN (test/lib/iam.test.ts checks that).',
+      ].join(' '),
     });
+
+    if (wiring.webSocketPush) {
+      acknowledge(house.role, {
+        id: `AwsSolutions-IAM5[Resource::${nagResourceLabel(stack, stack.webSocket.postToConnectionsArn)}]`,
+        reason:
+          'execute-api:ManageConnections is scoped to POST on the @connections of this one ' +
+          'WebSocket API stage; the trailing "*" is the connection id, which API Gateway assigns ' +
+          'to each client at run time and which therefore cannot be named in a policy.',
+      });
+    }
 
     const pinnedRuntime =
       'Pinned to nodejs22.x on purpose: bundles are built with esbuild target node22 and tested ' +
@@ -27,17 +79,12 @@ export function acknowledgeNagFindings(stack: ChatBridgeStack): void {
     acknowledge(house.function, { id: 'AwsSolutions-L1', reason: pinnedRuntime });
     acknowledge(house.function, { id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime });
 
-    if (wiringOf(name).invocation === 'sync') {
-      acknowledge(house.function, {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously only (API Gateway HTTP API or the IVS message review hook): the ' +
-          'caller receives the error and providers retry their webhook deliveries. A DLQ only ' +
-          'ever receives asynchronous invocations, so it would stay empty.',
-      });
-    }
+    const noDlq = NO_DLQ_REASON[wiring.invocation];
+    if (noDlq) acknowledge(house.function, { id: 'Serverless-LambdaDLQ', reason: noDlq });
   }
+}
 
+function acknowledgeApis(stack: ChatBridgeStack): void {
   for (const route of stack.httpApi.routes) {
     acknowledge(route, {
       id: 'AwsSolutions-APIG4',
@@ -52,23 +99,83 @@ export function acknowledgeNagFindings(stack: ChatBridgeStack): void {
     });
   }
 
-  acknowledge(stack.providerSecrets, {
-    id: 'AwsSolutions-SMG4',
-    reason:
-      'Holds third-party credentials (Gitple, Pingstreams, TigerConnect, AZStack keys and the ' +
-      'webhook keys registered in their consoles) that only the providers can reissue, so a ' +
-      'rotation Lambda cannot rotate them. Manual rotation is picked up without a deploy: the ' +
-      'functions re-read the secret every 5 minutes (functions/infra/secrets.ts).',
-  });
+  for (const route of stack.webSocket.routes) {
+    acknowledge(route, {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        route.routeKey === '$connect'
+          ? '$connect authenticates in its function: browsers cannot set headers on a WebSocket, ' +
+            'so the app JWT arrives as ?token= and WsConnect verifies it (HS256 or RS256 via ' +
+            'JWKS, algorithm pinned, exp required) with the same verifier and configuration as ' +
+            'the HTTP API; anything but a valid token answers 401 and the upgrade is refused.'
+          : 'API Gateway authorizes a WebSocket connection once, at $connect, and never runs an ' +
+            'authorizer on later frames or on $disconnect. The connection was authenticated ' +
+            'there and its verified identity (sub, name, allowed bridges) is stored with it; ' +
+            'this route reads that identity and refuses frames from unregistered connections.',
+    });
+  }
 
+  acknowledge(stack.webSocket.cloudWatchRole, {
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    reason:
+      'This is the regional API Gateway account role that WebSocket stages need before they can ' +
+      'log at all. It serves every REST and WebSocket API of the account and region, so it cannot ' +
+      'be scoped to the log groups of this stack; the AWS-managed push policy is the documented policy ' +
+      'for exactly this role and is kept current by AWS.',
+  });
+}
+
+function acknowledgeQueues(stack: ChatBridgeStack): void {
+  const isADeadLetterQueue =
+    'so a redrive policy would move failed items out of the one place they are kept for replay.';
   acknowledge(stack.asyncFailures, {
     id: 'Serverless-SQSRedrivePolicy',
-    reason:
-      'This queue is itself the dead-letter queue of the asynchronously invoked functions; ' +
-      'a redrive policy would move failed events out of the one place they are kept for replay.',
+    reason: `This queue is itself the dead-letter queue of the asynchronously invoked functions, ${isADeadLetterQueue}`,
+  });
+
+  const deliveryReason =
+    'This queue is itself the dead-letter queue of the relay deliveries (SqsDeadLetterQueue ' +
+    'parks each failed delivery with its full payload). `npm run dlq -- list` receives letters ' +
+    'to show them, which counts as a receive, so a maxReceiveCount would move letters out ' +
+    `after a few listings; ${isADeadLetterQueue}`;
+  acknowledge(stack.deliveryDeadLetters, { id: 'AwsSolutions-SQS3', reason: deliveryReason });
+  acknowledge(stack.deliveryDeadLetters, {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: deliveryReason,
+  });
+
+  const streamReason =
+    'This queue is itself the on-failure destination (a dead-letter queue) of the events-stream ' +
+    'mapping: Lambda writes what exhausted its retries here, nothing consumes it automatically, ' +
+    isADeadLetterQueue;
+  acknowledge(stack.relay.streamFailures, { id: 'AwsSolutions-SQS3', reason: streamReason });
+  acknowledge(stack.relay.streamFailures, {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason: streamReason,
   });
 }
 
 function acknowledge(scope: IConstruct, rule: { id: string; reason: string }): void {
   Validations.of(scope).acknowledge(rule);
+}
+
+/**
+ * A resource as cdk-nag prints it in a finding id: the resolved value with `Fn::Join` joined,
+ * `Ref` as `<LogicalId>` and `Fn::GetAtt` as `<LogicalId.Attribute>` (cdk-nag's
+ * flattenCfnReference, which it does not export). The nag test fails if the two ever differ.
+ */
+function nagResourceLabel(stack: Stack, value: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      const join = record['Fn::Join'] as [string, unknown[]] | undefined;
+      if (join) return join[1].map(visit).join(join[0]);
+      if (record.Ref !== undefined) return `<${visit(record.Ref)}>`;
+      const getAtt = record['Fn::GetAtt'] as [unknown, unknown] | undefined;
+      if (getAtt) return `<${visit(getAtt[0])}.${visit(getAtt[1])}>`;
+    }
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(stack).resolve(value));
 }

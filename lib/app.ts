@@ -38,7 +38,7 @@ export function buildChatBridgeApp(options: ChatBridgeAppOptions): {
   const app = options.app ?? new App();
   const { bridges, path } = loadBridgesForSynth(options.bridgesFile, options.cwd);
   const stack = new ChatBridgeStack(app, STACK_ID, {
-    description: 'chat-bridge: webhooks, IVS ingest and the event store',
+    description: 'chat-bridge: webhooks, IVS ingest, event store, relay and WebSocket API',
     bridges,
     bridgesFile: path,
     ...(options.bundlingMode && { bundlingMode: options.bundlingMode }),

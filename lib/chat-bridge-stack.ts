@@ -1,24 +1,34 @@
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Bridges } from '../functions/core/bridges';
 import { SECRET_ENV_VARS, type EnvName } from '../functions/infra/env-names';
-import { FUNCTIONS, HTTP_ROUTES } from '../functions/infra/functions';
-import { EVENTS_TABLE, STATE_TABLE, type TableDefinition } from '../functions/infra/tables';
+import {
+  FUNCTIONS,
+  HTTP_ROUTES,
+  SCHEDULED_FUNCTIONS,
+  STREAM_CONSUMERS,
+  WS_ROUTES,
+  type FunctionName,
+} from '../functions/infra/functions';
+import { EVENTS_TABLE, STATE_TABLE } from '../functions/infra/tables';
 import { acknowledgeNagFindings } from './acknowledgements';
-import { WIRED_FUNCTIONS, wiringOf, type WiredFunctionName } from './function-wiring';
+import { ivsRelayRooms, grantWiring } from './function-grants';
+import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
 import { HouseFunction, type BundlingMode } from './house-function';
 import { BridgeHttpApi, DEFAULT_THROTTLE, type ThrottleDefaults } from './http-api';
 import { IvsIngest } from './ivs-ingest';
+import { RelayStreams, createDeliveryDeadLetterQueue } from './relay';
+import { FunctionSchedules } from './schedules';
 import { SETTING_NAMES, type Settings } from './settings';
 import { createTable } from './tables';
-import { WEBHOOK_REGISTRATIONS, webhookUrlTemplate } from './webhook-registrations';
+import { WEBHOOK_REGISTRATIONS, routePath, webhookUrlTemplate } from './webhook-registrations';
+import { BridgeWebSocketApi } from './websocket-api';
 
 export interface ChatBridgeStackProps extends StackProps {
-  /** The validated bridges configuration (room ARNs become invoke permissions). */
+  /** The validated bridges configuration (room ARNs become invoke permissions and grants). */
   bridges: Bridges;
   /** Absolute path of the bridges file, copied into every bundle. */
   bridgesFile: string;
@@ -26,32 +36,37 @@ export interface ChatBridgeStackProps extends StackProps {
   bundlingMode?: BundlingMode;
   /** Plain settings (SETTING_NAMES) given to every function; secrets are never accepted here. */
   settings?: Settings;
+  /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
 }
 
 /**
- * The bridge on AWS: tables, provider secret, ingest and history functions, HTTP API and the
- * IVS paths.
+ * The bridge on AWS: tables, provider secret, every FUNCTIONS entry (wired as FUNCTION_WIRING
+ * decides), the HTTP API, the IVS paths, the relay on the events stream with its delivery
+ * dead-letter queue, the WebSocket API and the scheduled pollers.
  *
- * Extension point for the relay and WebSocket API (not built yet): their functions are in
- * FUNCTIONS and marked `deferred` in FUNCTION_WIRING. To build them, give each a
- * FunctionWiring (it is then created, granted and nag-checked here like the others) and add
- * one construct file per concern, constructed at the end of this constructor: the relay
- * (STREAM_CONSUMERS on `eventsTable` with RELAY_STREAM_SETTINGS, `stateTable`, a delivery DLQ)
- * and the WebSocket API (WS_ROUTES). `functions`, the tables, `providerSecrets` and
- * `asyncFailures` are public for exactly that.
+ * Order matters once: the queue and the WebSocket API exist before the functions (their URL,
+ * endpoint and ARNs go into the functions' environment and grants), and everything that
+ * invokes a function (routes, stream mappings, schedules) comes after them.
  */
 export class ChatBridgeStack extends Stack {
   readonly eventsTable: Table;
   readonly stateTable: Table;
   readonly providerSecrets: Secret;
-  readonly functions: Record<WiredFunctionName, HouseFunction>;
+  readonly functions: Record<FunctionName, HouseFunction>;
   readonly asyncFailures: Queue;
+  /** Failed deliveries, whole, for `npm run dlq`. */
+  readonly deliveryDeadLetters: Queue;
   readonly httpApi: BridgeHttpApi;
+  readonly webSocket: BridgeWebSocketApi;
+  readonly relay: RelayStreams;
+  readonly schedules: FunctionSchedules;
   readonly ivs: IvsIngest;
 
   constructor(scope: Construct, id: string, props: ChatBridgeStackProps) {
     super(scope, id, props);
+    assertInvocations();
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
 
     this.eventsTable = createTable(this, EVENTS_TABLE);
     this.stateTable = createTable(this, STATE_TABLE);
@@ -72,15 +87,31 @@ export class ChatBridgeStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    this.deliveryDeadLetters = createDeliveryDeadLetterQueue(this);
+    this.webSocket = new BridgeWebSocketApi(this, 'WebSocket', { throttle });
 
     this.functions = this.createFunctions(props);
+    const handlers = mapFunctions((name) => this.functions[name].function);
 
     this.httpApi = new BridgeHttpApi(this, 'Http', {
       routes: HTTP_ROUTES,
-      functions: mapWired((name) => this.functions[name].function),
-      throttle: props.throttle ?? DEFAULT_THROTTLE,
+      functions: handlers,
+      throttle,
     });
-
+    this.webSocket.addRoutes(WS_ROUTES, handlers);
+    this.relay = new RelayStreams(this, 'RelayStreams', {
+      consumers: STREAM_CONSUMERS,
+      tables: [
+        { definition: EVENTS_TABLE, table: this.eventsTable },
+        { definition: STATE_TABLE, table: this.stateTable },
+      ],
+      functions: handlers,
+    });
+    this.schedules = new FunctionSchedules(this, 'Schedules', {
+      schedules: SCHEDULED_FUNCTIONS,
+      functions: handlers,
+      deadLetterQueue: this.asyncFailures,
+    });
     this.ivs = new IvsIngest(this, 'Ivs', {
       roomArns: props.bridges.channelsOf('ivs'),
       reviewHandler: this.functions.IvsReview.function,
@@ -91,52 +122,45 @@ export class ChatBridgeStack extends Stack {
     acknowledgeNagFindings(this);
   }
 
-  private createFunctions(props: ChatBridgeStackProps): Record<WiredFunctionName, HouseFunction> {
+  private createFunctions(props: ChatBridgeStackProps): Record<FunctionName, HouseFunction> {
     const settings = Object.fromEntries(
       SETTING_NAMES.flatMap((name) =>
         props.settings?.[name] ? [[name, props.settings[name]]] : [],
       ),
     ) as Settings;
-    const roomArns = props.bridges.channelsOf('ivs');
-    return mapWired((name) => {
+    const targets = {
+      eventsTable: this.eventsTable,
+      stateTable: this.stateTable,
+      providerSecrets: this.providerSecrets,
+      postToConnectionsArn: this.webSocket.postToConnectionsArn,
+      deliveryDeadLetters: this.deliveryDeadLetters,
+      ivsTokenRooms: props.bridges.channelsOf('ivs'),
+      ivsRelayRooms: ivsRelayRooms(props.bridges),
+    };
+    return mapFunctions((name) => {
       const wiring = wiringOf(name);
       const environment: Partial<Record<EnvName, string>> = {
         ...settings,
         [EVENTS_TABLE.tableNameEnv]: this.eventsTable.tableName,
         [STATE_TABLE.tableNameEnv]: this.stateTable.tableName,
         ...(wiring.providerSecrets && { PROVIDER_SECRETS_ARN: this.providerSecrets.secretArn }),
+        ...(wiring.relayRuntime && {
+          WS_MANAGEMENT_ENDPOINT: this.webSocket.managementEndpoint,
+          DEAD_LETTER_QUEUE_URL: this.deliveryDeadLetters.queueUrl,
+        }),
       };
+      const schedule = SCHEDULED_FUNCTIONS.find((s) => s.function === name);
       const house = new HouseFunction(this, name, {
         definition: FUNCTIONS[name],
         bridgesFile: props.bridgesFile,
         bundlingMode: props.bundlingMode ?? 'esbuild',
         environment,
-        ...(wiring.invocation === 'async' && { deadLetterQueue: this.asyncFailures }),
+        ...(ASYNC_INVOCATIONS.includes(wiring.invocation) && {
+          deadLetterQueue: this.asyncFailures,
+        }),
+        ...(schedule && { reservedConcurrentExecutions: schedule.maxConcurrency }),
       });
-      if (wiring.events === 'ingest') {
-        house.function.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem'],
-            resources: [this.eventsTable.tableArn],
-          }),
-        );
-      }
-      if (wiring.events === 'history') {
-        house.function.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:Query'],
-            resources: indexNames(EVENTS_TABLE).map(
-              (index) => `${this.eventsTable.tableArn}/index/${index}`,
-            ),
-          }),
-        );
-      }
-      if (wiring.ivsChatTokens && roomArns.length > 0) {
-        house.function.addToRolePolicy(
-          new PolicyStatement({ actions: ['ivschat:CreateChatToken'], resources: roomArns }),
-        );
-      }
-      if (wiring.providerSecrets) this.providerSecrets.grantRead(house.function);
+      grantWiring(house.function, wiring, targets);
       return house;
     });
   }
@@ -146,6 +170,10 @@ export class ChatBridgeStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', {
       description: 'Base URL of the HTTP API: every HTTP_ROUTES path is served under it',
       value: this.httpApi.url,
+    });
+    new CfnOutput(this, 'WebSocketUrl', {
+      description: 'Frontends connect here with ?token=<app JWT>',
+      value: this.webSocket.url,
     });
     new CfnOutput(this, 'ProviderSecretsArn', {
       description: 'Put provider credentials here: aws secretsmanager put-secret-value',
@@ -157,6 +185,10 @@ export class ChatBridgeStack extends Stack {
         value: webhookUrlTemplate(this.httpApi.url, registration, secretLabel),
       });
     }
+    new CfnOutput(this, 'AzStackAuthUrl', {
+      description: 'Set as the Authentication URL of the AZStack app',
+      value: `${this.httpApi.url}${routePath('AuthAzStack')}`,
+    });
     new CfnOutput(this, 'IvsReviewHandlerArn', {
       description:
         'Set as messageReviewHandler.uri on each bridged IVS room (only rooms in the bridges file may invoke it)',
@@ -170,22 +202,31 @@ export class ChatBridgeStack extends Stack {
       description: 'How to attach the chat-log group to each bridged room',
       value: `aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=${this.ivs.chatLogGroup.logGroupName}}; then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>`,
     });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
+      description: 'Deliveries that failed after every retry, with their full payload',
+      value: this.deliveryDeadLetters.queueUrl,
+    });
+    new CfnOutput(this, 'DeadLettersFunctionName', {
+      description: 'npm run dlq -- list|replay --function <this name>',
+      value: this.functions.DeadLetters.function.functionName,
+    });
     new CfnOutput(this, 'AsyncFailuresQueueUrl', {
       description: 'Failed asynchronous invocations (with their event) land here',
       value: this.asyncFailures.queueUrl,
     });
+    new CfnOutput(this, 'StreamFailuresQueueUrl', {
+      description:
+        'Events-stream batches the relay could not settle after every retry (shard and sequence numbers)',
+      value: this.relay.streamFailures.queueUrl,
+    });
   }
 }
 
-function mapWired<T>(build: (name: WiredFunctionName) => T): Record<WiredFunctionName, T> {
-  return Object.fromEntries(WIRED_FUNCTIONS.map((name) => [name, build(name)])) as Record<
-    WiredFunctionName,
+function mapFunctions<T>(build: (name: FunctionName) => T): Record<FunctionName, T> {
+  return Object.fromEntries(FUNCTION_NAMES.map((name) => [name, build(name)])) as Record<
+    FunctionName,
     T
   >;
-}
-
-function indexNames(table: TableDefinition): string[] {
-  return [...table.localIndexes, ...table.globalIndexes].map((index) => index.indexName);
 }
 
 function capitalize(value: string): string {

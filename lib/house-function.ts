@@ -33,6 +33,8 @@ export interface HouseFunctionProps {
    * retries are spent, so it can be replayed instead of lost.
    */
   deadLetterQueue?: IQueue;
+  /** At most this many instances at once (and always this many available); unset: no limit. */
+  reservedConcurrentExecutions?: number;
 }
 
 /** ESM bundles still meet dependencies that call `require`; this gives them one. */
@@ -75,6 +77,9 @@ export class HouseFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
       ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
+      ...(props.reservedConcurrentExecutions !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      }),
       ...(props.bundlingMode === 'skip'
         ? {
             code: Code.fromInline('export const handler = async () => undefined;'),

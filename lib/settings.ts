@@ -5,6 +5,8 @@ import { TABLES } from '../functions/infra/tables';
 export const STACK_OWNED_ENV: readonly EnvName[] = [
   'BRIDGES_FILE',
   'PROVIDER_SECRETS_ARN',
+  'WS_MANAGEMENT_ENDPOINT',
+  'DEAD_LETTER_QUEUE_URL',
   ...TABLES.map((table) => table.tableNameEnv as EnvName),
 ];
 

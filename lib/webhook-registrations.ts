@@ -1,4 +1,4 @@
-import { HTTP_ROUTES } from '../functions/infra/functions';
+import { HTTP_ROUTES, type FunctionName } from '../functions/infra/functions';
 import type { SECRET_ENV_VARS } from '../functions/infra/env-names';
 import type { ProviderName } from '../functions/core/providers';
 
@@ -29,11 +29,15 @@ export const WEBHOOK_REGISTRATIONS: readonly WebhookRegistration[] = [
   { provider: 'tigerconnect', queryKey: 'TIGERCONNECT_WEBHOOK_KEY' },
 ];
 
-/** The webhook route path, read from HTTP_ROUTES so the printed URL always matches the API. */
+/** A function's route path, read from HTTP_ROUTES so a printed URL always matches the API. */
+export function routePath(name: FunctionName): string {
+  const route = HTTP_ROUTES.find((r) => r.function === name);
+  if (!route) throw new Error(`HTTP_ROUTES has no ${name} route`);
+  return route.path;
+}
+
 export function webhookPath(provider: ProviderName): string {
-  const route = HTTP_ROUTES.find((r) => r.function === 'Webhook');
-  if (!route) throw new Error('HTTP_ROUTES has no Webhook route');
-  return route.path.replace('{provider}', provider);
+  return routePath('Webhook').replace('{provider}', provider);
 }
 
 /**

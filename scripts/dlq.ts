@@ -25,13 +25,17 @@ const { values, positionals } = parseArgs({
 });
 const action = positionals[0];
 if (action !== 'list' && action !== 'replay') {
-  console.error('usage: npm run dlq -- list|replay [--event <id>] [--max N] [--function <name>] [--endpoint <url>]');
+  console.error(
+    'usage: npm run dlq -- list|replay [--event <id>] [--max N] [--function <name>] [--endpoint <url>]',
+  );
   process.exit(2);
 }
 
 function localEndpoint(): string | undefined {
   try {
-    const info = JSON.parse(readFileSync(resolve(values.data!, 'runtime.json'), 'utf8')) as { httpUrl?: string };
+    const info = JSON.parse(readFileSync(resolve(values.data!, 'runtime.json'), 'utf8')) as {
+      httpUrl?: string;
+    };
     return info.httpUrl;
   } catch {
     return undefined;
@@ -39,17 +43,26 @@ function localEndpoint(): string | undefined {
 }
 
 const onAws = values.function !== undefined && values.endpoint === undefined;
-const endpoint = values.endpoint ?? (onAws ? undefined : (localEndpoint() ?? 'http://127.0.0.1:3000'));
+const endpoint =
+  values.endpoint ?? (onAws ? undefined : (localEndpoint() ?? 'http://127.0.0.1:3000'));
 const client = new LambdaClient(
   endpoint
-    ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    ? {
+        endpoint,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }
     : {},
 );
 const response = await client.send(
   new InvokeCommand({
     FunctionName: values.function ?? 'DeadLetters',
     Payload: Buffer.from(
-      JSON.stringify({ action, ...(values.event && { eventId: values.event }), ...(values.max && { max: Number(values.max) }) }),
+      JSON.stringify({
+        action,
+        ...(values.event && { eventId: values.event }),
+        ...(values.max && { max: Number(values.max) }),
+      }),
     ),
   }),
 );

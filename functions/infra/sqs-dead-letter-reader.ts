@@ -42,6 +42,8 @@ export class SqsDeadLetterReader {
   }
 
   async delete(receiptHandle: string): Promise<void> {
-    await this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle }));
+    await this.client.send(
+      new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle }),
+    );
   }
 }

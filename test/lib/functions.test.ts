@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '../../functions/infra/functions';
 import { EVENTS_TABLE, STATE_TABLE } from '../../functions/infra/tables';
-import { FUNCTION_WIRING, WIRED_FUNCTIONS } from '../../lib/function-wiring';
+import { ASYNC_INVOCATIONS, FUNCTION_NAMES, wiringOf } from '../../lib/function-wiring';
 import { BUNDLED_BRIDGES_FILE } from '../../lib/house-function';
 import { logicalIdOf, synthTestStack } from './stack-fixture';
 
@@ -10,22 +10,17 @@ describe('every deployed function, built by the house construct', () => {
     settings: { GITPLE_HOST: 'live.example.com', APP_JWT_SECRET: 'must-never-reach-env' },
   });
   const resources = template.toJSON().Resources;
-  const functionResource = (name: (typeof WIRED_FUNCTIONS)[number]) =>
+  const functionResource = (name: FunctionName) =>
     resources[logicalIdOf(stack, stack.functions[name].function)];
 
-  it('deploys one Lambda per wired FUNCTIONS entry and none of the deferred ones', () => {
-    // Prepare
-    const deferred = (Object.keys(FUNCTIONS) as FunctionName[]).filter(
-      (name) => 'deferred' in FUNCTION_WIRING[name],
-    );
-
+  it('deploys one Lambda per FUNCTIONS entry, each built by its own house construct', () => {
     // Act / Assess
-    template.resourceCountIs('AWS::Lambda::Function', WIRED_FUNCTIONS.length);
-    expect(WIRED_FUNCTIONS.length + deferred.length).toBe(Object.keys(FUNCTIONS).length);
-    for (const name of deferred) expect(stack.node.tryFindChild(name)).toBeUndefined();
+    template.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length);
+    expect([...FUNCTION_NAMES].sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    for (const name of FUNCTION_NAMES) expect(stack.node.tryFindChild(name)).toBeDefined();
   });
 
-  it.each(WIRED_FUNCTIONS)(
+  it.each(FUNCTION_NAMES)(
     '%s: Node.js 22 on arm64, memory and timeout from FUNCTIONS, X-Ray active',
     (name) => {
       // Act
@@ -43,7 +38,7 @@ describe('every deployed function, built by the house construct', () => {
     },
   );
 
-  it.each(WIRED_FUNCTIONS)(
+  it.each(FUNCTION_NAMES)(
     '%s: source maps on, bundled bridges file, both table names in the environment',
     (name) => {
       // Act
@@ -59,7 +54,7 @@ describe('every deployed function, built by the house construct', () => {
     },
   );
 
-  it.each(WIRED_FUNCTIONS)('%s: logs to its own log group kept for 30 days', (name) => {
+  it.each(FUNCTION_NAMES)('%s: logs to its own log group kept for 30 days', (name) => {
     // Prepare
     const logGroupId = logicalIdOf(stack, stack.functions[name].logGroup);
 
@@ -81,18 +76,90 @@ describe('every deployed function, built by the house construct', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('must-never-reach-env');
   });
 
-  it('gives the asynchronously invoked chat-log handler the failure queue as its DLQ', () => {
-    // Prepare
-    const queueId = logicalIdOf(stack, stack.asyncFailures);
+  it.each(FUNCTION_NAMES)(
+    '%s: the failure queue is its DLQ exactly when it is invoked asynchronously',
+    (name) => {
+      // Prepare
+      const queueArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.asyncFailures), 'Arn'] };
 
+      // Act
+      const { Properties } = functionResource(name);
+
+      // Assess
+      if (ASYNC_INVOCATIONS.includes(wiringOf(name).invocation)) {
+        expect(Properties.DeadLetterConfig).toEqual({ TargetArn: queueArn });
+      } else {
+        expect(Properties.DeadLetterConfig).toBeUndefined();
+      }
+    },
+  );
+
+  it('keeps failed asynchronous invocations 14 days, encrypted', () => {
     // Act
-    const { Properties } = functionResource('IvsChatLog');
+    const queue = resources[logicalIdOf(stack, stack.asyncFailures)];
 
     // Assess
-    expect(Properties.DeadLetterConfig).toEqual({ TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
-    expect(resources[queueId].Properties).toMatchObject({
+    expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+  });
+
+  it.each(FUNCTION_NAMES)(
+    '%s: gets the WebSocket endpoint and the delivery DLQ URL only if it builds the relay runtime',
+    (name) => {
+      // Prepare
+      const endpoint = {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: logicalIdOf(stack, stack.webSocket.api) },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/live',
+          ],
+        ],
+      };
+
+      // Act
+      const variables = functionResource(name).Properties.Environment.Variables;
+
+      // Assess
+      if (wiringOf(name).relayRuntime) {
+        expect(variables.WS_MANAGEMENT_ENDPOINT).toEqual(endpoint);
+        expect(variables.DEAD_LETTER_QUEUE_URL).toEqual({
+          Ref: logicalIdOf(stack, stack.deliveryDeadLetters),
+        });
+      } else {
+        expect(variables).not.toHaveProperty('WS_MANAGEMENT_ENDPOINT');
+        expect(variables).not.toHaveProperty('DEAD_LETTER_QUEUE_URL');
+      }
+    },
+  );
+
+  it('outputs the WebSocket URL, the delivery DLQ, the dlq function name and the AZStack URL', () => {
+    // Prepare
+    const httpEndpoint = {
+      'Fn::GetAtt': [logicalIdOf(stack, stack.httpApi.api), 'ApiEndpoint'],
+    };
+
+    // Act
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+    // Assess
+    expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+    expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toContain('"/live"');
+    expect(outputs.DeliveryDeadLetterQueueUrl?.Value).toEqual({
+      Ref: logicalIdOf(stack, stack.deliveryDeadLetters),
+    });
+    expect(outputs.DeadLettersFunctionName?.Value).toEqual({
+      Ref: logicalIdOf(stack, stack.functions.DeadLetters.function),
+    });
+    expect(outputs.AzStackAuthUrl?.Value).toEqual({
+      'Fn::Join': ['', [httpEndpoint, '/auth/azstack']],
     });
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { EVENTS_TABLE } from '../../functions/infra/tables';
-import { WIRED_FUNCTIONS, wiringOf, type WiredFunctionName } from '../../lib/function-wiring';
-import { ROOM_A, ROOM_B, logicalIdOf, synthTestStack } from './stack-fixture';
+import { STREAM_CONSUMERS, type FunctionName } from '../../functions/infra/functions';
+import { FUNCTION_NAMES, wiringOf } from '../../lib/function-wiring';
+import type { ChatBridgeStack } from '../../lib/chat-bridge-stack';
+import {
+  ROOM_A,
+  ROOM_B,
+  logicalIdOf,
+  resourcesOf,
+  synthTestStack,
+  type Resources,
+} from './stack-fixture';
 
 interface Statement {
   Action: string | string[];
@@ -10,29 +18,105 @@ interface Statement {
 }
 
 /** Actions that have no resource-level permissions at all; nothing else may use `*`. */
-const RESOURCE_STAR_ONLY = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+const RESOURCE_STAR_ONLY = [
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  // Lambda's stream mapping needs it; DynamoDB cannot scope it (test below: stream readers only).
+  'dynamodb:ListStreams',
+];
 
-describe('IAM: least privilege in the synthesized policies', () => {
-  const { stack, template } = synthTestStack();
-  const resources = template.toJSON().Resources as Record<
-    string,
-    { Type: string; Properties: Record<string, unknown> }
-  >;
+const TABLE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+];
+
+type Access = Partial<Record<'table' | 'bySubject' | 'byGsi1', string[]>>;
+
+/**
+ * The table access each function needs, read off its code path in functions/ (the spec the
+ * wiring must meet): events table and index on the left, state table and index on the right.
+ */
+const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Access }> = {
+  Health: { events: {}, state: {} },
+  Webhook: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+  IvsReview: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+  IvsChatLog: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+  History: { events: { bySubject: ['dynamodb:Query'] }, state: {} },
+  Tokens: { events: {}, state: {} },
+  AuthAzStack: { events: {}, state: {} },
+  Relay: {
+    events: {},
+    state: {
+      table: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      byGsi1: ['dynamodb:Query'],
+    },
+  },
+  DeadLetters: {
+    events: {},
+    state: {
+      table: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      byGsi1: ['dynamodb:Query'],
+    },
+  },
+  WsConnect: { events: {}, state: { table: ['dynamodb:PutItem'] } },
+  WsDisconnect: { events: {}, state: { table: ['dynamodb:BatchWriteItem', 'dynamodb:Query'] } },
+  WsMessage: {
+    events: { table: ['dynamodb:PutItem'], bySubject: ['dynamodb:Query'] },
+    state: {
+      table: [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ],
+    },
+  },
+  TigerConnectPoller: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+};
+
+function policyView(stack: ChatBridgeStack, resources: Resources) {
   const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
-  const statementsOf = (name: WiredFunctionName): Statement[] => {
+  const statementsOf = (name: FunctionName): Statement[] => {
     const roleId = logicalIdOf(stack, stack.functions[name].role);
     return policies
       .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
   };
-  const actions = (s: Statement) => [s.Action].flat();
-  const eventsArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.eventsTable), 'Arn'] };
+  return { policies, statementsOf };
+}
+
+const actions = (s: Statement) => [s.Action].flat();
+
+/** Who may call `action`, and on what: `[{ name, resource }]`, by function name. */
+function grantsOf(statementsOf: (name: FunctionName) => Statement[], action: string) {
+  return [...FUNCTION_NAMES].sort().flatMap((name) =>
+    statementsOf(name)
+      .filter((s) => actions(s).includes(action))
+      .map((s) => ({ name, resource: s.Resource })),
+  );
+}
+
+describe('IAM: least privilege in the synthesized policies', () => {
+  const { stack, template } = synthTestStack();
+  const resources = resourcesOf(template);
+  const { policies, statementsOf } = policyView(stack, resources);
+  const arnOf = (construct: Parameters<typeof logicalIdOf>[1], attribute = 'Arn') => ({
+    'Fn::GetAtt': [logicalIdOf(stack, construct), attribute],
+  });
+  const eventsArn = arnOf(stack.eventsTable);
+  const stateArn = arnOf(stack.stateTable);
+  const resourceOf = (table: object, target: string) =>
+    target === 'table' ? table : { 'Fn::Join': ['', [table, `/index/${target}`]] };
 
   it('uses Resource "*" only for actions that support nothing narrower', () => {
     // Act
     const starred = policies
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .filter((s) => JSON.stringify(s.Resource).includes('*'));
+      .filter((s) => s.Resource === '*' || JSON.stringify(s.Resource).includes('"*"'));
 
     // Assess
     expect(starred.length).toBeGreaterThan(0);
@@ -42,23 +126,69 @@ describe('IAM: least privilege in the synthesized policies', () => {
     }
   });
 
-  it('attaches no managed policy to any function role (logs go to its own group only)', () => {
+  it('lists streams only for the stream consumers, and reads only the events stream', () => {
+    // Prepare
+    const consumers = STREAM_CONSUMERS.map((c) => c.function);
+
     // Act
-    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    const listers = grantsOf(statementsOf, 'dynamodb:ListStreams').map((g) => g.name);
+    const readers = grantsOf(statementsOf, 'dynamodb:GetRecords');
 
     // Assess
-    expect(roles).toHaveLength(WIRED_FUNCTIONS.length);
-    for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    for (const name of WIRED_FUNCTIONS) {
+    expect(listers).toEqual(consumers);
+    expect(readers).toEqual(
+      consumers.map((name) => ({ name, resource: arnOf(stack.eventsTable, 'StreamArn') })),
+    );
+  });
+
+  it('attaches no managed policy to any function role (logs go to its own group only)', () => {
+    // Prepare
+    const functionRoleIds = FUNCTION_NAMES.map((name) =>
+      logicalIdOf(stack, stack.functions[name].role),
+    );
+
+    // Act
+    const functionRoles = functionRoleIds.map((id) => resources[id]);
+
+    // Assess
+    for (const role of functionRoles) expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const name of FUNCTION_NAMES) {
       expect(statementsOf(name)).toContainEqual({
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [logicalIdOf(stack, stack.functions[name].logGroup), 'Arn'] },
+        Resource: arnOf(stack.functions[name].logGroup),
       });
     }
   });
 
-  it.each(WIRED_FUNCTIONS)('%s reads the provider secret only if its wiring says so', (name) => {
+  it('has one role besides the function roles: the API Gateway logging role, kept on delete', () => {
+    // Prepare
+    const functionRoleIds = new Set(
+      FUNCTION_NAMES.map((name) => logicalIdOf(stack, stack.functions[name].role)),
+    );
+    const cloudWatchRoleId = logicalIdOf(stack, stack.webSocket.cloudWatchRole);
+
+    // Act
+    const others = Object.keys(resources).filter(
+      (id) => resources[id]?.Type === 'AWS::IAM::Role' && !functionRoleIds.has(id),
+    );
+
+    // Assess
+    expect(others).toEqual([cloudWatchRoleId]);
+    expect(resources[cloudWatchRoleId]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }],
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Account', {
+      CloudWatchRoleArn: arnOf(stack.webSocket.cloudWatchRole),
+    });
+  });
+
+  it.each(FUNCTION_NAMES)('%s reads the provider secret only if its wiring says so', (name) => {
     // Prepare
     const secretRef = { Ref: logicalIdOf(stack, stack.providerSecrets) };
     const environment = (
@@ -88,38 +218,146 @@ describe('IAM: least privilege in the synthesized policies', () => {
     }
   });
 
-  it.each(WIRED_FUNCTIONS)('%s touches the tables only as its wiring says', (name) => {
+  it.each(FUNCTION_NAMES)('%s touches the tables exactly as its code path needs', (name) => {
+    // Prepare
+    const expected = EXPECTED_TABLE_ACCESS[name];
+    const statementsFor = (table: object, access: Access) =>
+      Object.entries(access).map(([target, list]) => ({
+        Action: list.length === 1 ? list[0] : list,
+        Effect: 'Allow',
+        Resource: resourceOf(table, target),
+      }));
+
     // Act
     const dynamo = statementsOf(name).filter((s) =>
-      actions(s).some((a) => a.startsWith('dynamodb:')),
+      actions(s).some((a) => TABLE_ACTIONS.includes(a)),
     );
 
     // Assess
-    const expected = {
-      none: [],
-      ingest: [{ Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: eventsArn }],
-      history: [
-        {
-          Action: 'dynamodb:Query',
-          Effect: 'Allow',
-          Resource: [...EVENTS_TABLE.localIndexes, ...EVENTS_TABLE.globalIndexes].map((index) => ({
-            'Fn::Join': ['', [eventsArn, `/index/${index.indexName}`]],
-          })),
-        },
-      ],
-    }[wiringOf(name).events];
-    expect(dynamo).toEqual(expected);
+    expect(dynamo).toEqual(
+      expect.arrayContaining([
+        ...statementsFor(eventsArn, expected.events),
+        ...statementsFor(stateArn, expected.state),
+      ]),
+    );
+    expect(dynamo).toHaveLength(
+      Object.keys(expected.events).length + Object.keys(expected.state).length,
+    );
   });
 
-  it('lets only the token function create IVS chat tokens, for the bridged rooms only', () => {
+  it('lets the pushers manage connections on the one WebSocket stage, POST only', () => {
+    // Prepare
+    const stageConnections = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: logicalIdOf(stack, stack.webSocket.api) },
+          '/live/POST/@connections/*',
+        ],
+      ],
+    };
+
     // Act
-    const tokenGrants = WIRED_FUNCTIONS.flatMap((name) =>
+    const grants = grantsOf(statementsOf, 'execute-api:ManageConnections');
+
+    // Assess
+    expect(grants).toEqual(
+      ['DeadLetters', 'Relay', 'WsMessage'].map((name) => ({ name, resource: stageConnections })),
+    );
+  });
+
+  it('lets the relay park failed deliveries and only the dlq operator read them back', () => {
+    // Prepare
+    const queueArn = arnOf(stack.deliveryDeadLetters);
+
+    // Act
+    const grants = [...FUNCTION_NAMES].sort().flatMap((name) =>
       statementsOf(name)
-        .filter((s) => actions(s).includes('ivschat:CreateChatToken'))
-        .map((s) => ({ name, resource: s.Resource })),
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify(queueArn))
+        .map((s) => ({ name, actions: actions(s) })),
     );
 
     // Assess
-    expect(tokenGrants).toEqual([{ name: 'Tokens', resource: [ROOM_A, ROOM_B] }]);
+    expect(grants).toEqual([
+      {
+        name: 'DeadLetters',
+        actions: ['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+      },
+      { name: 'Relay', actions: ['sqs:SendMessage'] },
+    ]);
+  });
+
+  it('creates IVS chat tokens for users (Tokens) and the relay bot, on the bridged rooms only', () => {
+    // Act
+    const tokenGrants = grantsOf(statementsOf, 'ivschat:CreateChatToken');
+
+    // Assess
+    expect(tokenGrants).toEqual([
+      { name: 'DeadLetters', resource: [ROOM_A, ROOM_B] },
+      { name: 'Relay', resource: [ROOM_A, ROOM_B] },
+      { name: 'Tokens', resource: [ROOM_A, ROOM_B] },
+    ]);
+  });
+
+  it('lets only the delivery path delete relayed IVS messages, in the bridged rooms', () => {
+    // Act
+    const deletes = grantsOf(statementsOf, 'ivschat:DeleteMessage');
+
+    // Assess
+    expect(deletes).toEqual([
+      { name: 'DeadLetters', resource: [ROOM_A, ROOM_B] },
+      { name: 'Relay', resource: [ROOM_A, ROOM_B] },
+    ]);
+    expect(grantsOf(statementsOf, 'ivschat:SendEvent')).toEqual([]);
+  });
+});
+
+describe('IAM: the relay writes only to IVS rooms that accept output, by their mode', () => {
+  const inOnly = 'arn:aws:ivschat:us-west-2:123456789012:room/InOnly1';
+  const events = 'arn:aws:ivschat:us-west-2:123456789012:room/EventMode1';
+  const messages = 'arn:aws:ivschat:us-east-1:123456789012:room/OutOnly1';
+  const { stack, template } = synthTestStack({
+    bridges: {
+      bridges: [
+        {
+          id: 'stage',
+          channels: [
+            { provider: 'ivs', channel: inOnly, direction: 'in' },
+            { provider: 'ivs', channel: events, mode: 'event' },
+            { provider: 'ivs', channel: messages, direction: 'out' },
+          ],
+        },
+      ],
+    },
+  });
+  const { statementsOf } = policyView(stack, resourcesOf(template));
+
+  it('tokens for users in every room, bot sessions in message rooms, events in event rooms', () => {
+    // Act
+    const tokens = grantsOf(statementsOf, 'ivschat:CreateChatToken');
+    const sendEvents = grantsOf(statementsOf, 'ivschat:SendEvent');
+    const deletes = grantsOf(statementsOf, 'ivschat:DeleteMessage');
+
+    // Assess
+    expect(tokens).toEqual([
+      { name: 'DeadLetters', resource: messages },
+      { name: 'Relay', resource: messages },
+      { name: 'Tokens', resource: [inOnly, events, messages] },
+    ]);
+    expect(sendEvents).toEqual([
+      { name: 'DeadLetters', resource: events },
+      { name: 'Relay', resource: events },
+    ]);
+    expect(deletes).toEqual([
+      { name: 'DeadLetters', resource: [messages, events] },
+      { name: 'Relay', resource: [messages, events] },
+    ]);
   });
 });

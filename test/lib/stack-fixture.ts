@@ -53,14 +53,26 @@ export interface TestStack {
  * skipped so a synth takes milliseconds. `Template.fromStack` runs the validation plugins:
  * an unacknowledged nag error makes it throw.
  */
-export function synthTestStack(options: { settings?: Settings } = {}): TestStack {
+export function synthTestStack(
+  options: { settings?: Settings; bridges?: unknown } = {},
+): TestStack {
   const { app, stack } = buildChatBridgeApp({
     app: new App({ outdir: mkdtempSync(join(tmpdir(), 'chat-bridge-cdk-')) }),
-    bridgesFile: writeBridgesFile(),
+    bridgesFile: writeBridgesFile(options.bridges),
     bundlingMode: 'skip',
     ...(options.settings && { settings: options.settings }),
   });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The CloudFormation resources of a synthesized template, typed loosely for lookups. */
+export type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }
+>;
+
+export function resourcesOf(template: Template): Resources {
+  return template.toJSON().Resources as Resources;
 }
 
 /** The template logical id of a construct's CloudFormation resource. */

@@ -16,7 +16,11 @@ describe('local SQS emulator, driven by the real @aws-sdk/client-sqs', () => {
   afterEach(() => sqs?.close());
 
   const clientFor = (endpoint: string) =>
-    new SQSClient({ endpoint, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    new SQSClient({
+      endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
 
   it('sends, receives with a visibility timeout, and deletes', async () => {
     sqs = await startSqsEmulator({ queues: ['dlq'] });
@@ -24,10 +28,16 @@ describe('local SQS emulator, driven by the real @aws-sdk/client-sqs', () => {
     const QueueUrl = sqs.queueUrl('dlq');
 
     await client.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"event":"é😀"}' }));
-    const first = await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    const first = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }),
+    );
     const hidden = await client.send(new ReceiveMessageCommand({ QueueUrl }));
-    await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle! }));
-    const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+    await client.send(
+      new DeleteMessageCommand({ QueueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle! }),
+    );
+    const attributes = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+    );
 
     expect(first.Messages?.map((m) => m.Body)).toEqual(['{"event":"é😀"}']);
     expect(hidden.Messages ?? []).toHaveLength(0);
@@ -37,7 +47,9 @@ describe('local SQS emulator, driven by the real @aws-sdk/client-sqs', () => {
   it('keeps parked messages across a restart when given a file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sqs-')), 'queues.json');
     sqs = await startSqsEmulator({ queues: ['dlq'], file });
-    await clientFor(sqs.endpoint).send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('dlq'), MessageBody: 'kept' }));
+    await clientFor(sqs.endpoint).send(
+      new SendMessageCommand({ QueueUrl: sqs.queueUrl('dlq'), MessageBody: 'kept' }),
+    );
     await sqs.close();
 
     sqs = await startSqsEmulator({ queues: ['dlq'], file });
@@ -49,7 +61,9 @@ describe('local SQS emulator, driven by the real @aws-sdk/client-sqs', () => {
     sqs = await startSqsEmulator({ queues: ['dlq'] });
 
     await expect(
-      clientFor(sqs.endpoint).send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('nope'), MessageBody: 'x' })),
+      clientFor(sqs.endpoint).send(
+        new SendMessageCommand({ QueueUrl: sqs.queueUrl('nope'), MessageBody: 'x' }),
+      ),
     ).rejects.toMatchObject({ name: expect.stringMatching(/QueueDoesNotExist/) });
   });
 });

@@ -1,0 +1,103 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Bridges } from '../functions/core/bridges';
+import { EVENTS_TABLE, STATE_TABLE } from '../functions/infra/tables';
+import type { FunctionWiring } from './function-wiring';
+import { EVENTS_ACCESS, STATE_ACCESS, tableStatements } from './table-access';
+
+/** The IVS rooms the relay writes to, by how it writes (a bridge channel's `mode`). */
+export interface IvsRelayRooms {
+  /** Bot chat messages: a chat token per room, then the messaging WebSocket. */
+  message: readonly string[];
+  /** `bridge:message` custom events through SendEvent. */
+  event: readonly string[];
+}
+
+/**
+ * The rooms the relay delivers to: IVS channels that accept output (`out` or `inout`), the
+ * same rule as `relayTargets` in functions/core/relay.ts. An `in`-only room is never written.
+ */
+export function ivsRelayRooms(bridges: Bridges): IvsRelayRooms {
+  const outbound = bridges
+    .all()
+    .flatMap((bridge) => bridge.channels)
+    .filter((channel) => channel.provider === 'ivs' && channel.direction !== 'in');
+  const rooms = (mode: 'message' | 'event') => [
+    ...new Set(outbound.filter((c) => c.mode === mode).map((c) => c.channel)),
+  ];
+  return { message: rooms('message'), event: rooms('event') };
+}
+
+export interface GrantTargets {
+  eventsTable: ITable;
+  stateTable: ITable;
+  providerSecrets: ISecret;
+  /** `execute-api:ManageConnections` resource: POST to `@connections` on the one stage. */
+  postToConnectionsArn: string;
+  deliveryDeadLetters: IQueue;
+  /** Every bridged IVS room: users may get tokens for any of them. */
+  ivsTokenRooms: readonly string[];
+  ivsRelayRooms: IvsRelayRooms;
+}
+
+/** Everything `wiring` allows, as statements on `fn`'s role; nothing else is ever granted. */
+export function grantWiring(fn: IFunction, wiring: FunctionWiring, targets: GrantTargets): void {
+  const statements = [
+    ...tableStatements(
+      targets.eventsTable,
+      EVENTS_TABLE,
+      wiring.events.map((access) => EVENTS_ACCESS[access]),
+    ),
+    ...tableStatements(
+      targets.stateTable,
+      STATE_TABLE,
+      wiring.state.map((access) => STATE_ACCESS[access]),
+    ),
+    ...webSocketStatements(wiring, targets),
+    ...deadLetterStatements(wiring, targets),
+    ...ivsStatements(wiring, targets),
+  ];
+  for (const statement of statements) fn.addToRolePolicy(statement);
+  if (wiring.providerSecrets) targets.providerSecrets.grantRead(fn);
+}
+
+function webSocketStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {
+  if (!wiring.webSocketPush) return [];
+  return [
+    new PolicyStatement({
+      actions: ['execute-api:ManageConnections'],
+      resources: [targets.postToConnectionsArn],
+    }),
+  ];
+}
+
+/** Exactly the SQS calls of SqsDeadLetterQueue (park) and SqsDeadLetterReader (operate). */
+function deadLetterStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {
+  if (!wiring.deliveryDeadLetters) return [];
+  const actions = {
+    park: ['sqs:SendMessage'],
+    operate: ['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+  }[wiring.deliveryDeadLetters];
+  return [new PolicyStatement({ actions, resources: [targets.deliveryDeadLetters.queueArn] })];
+}
+
+function ivsStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {
+  const statements: { action: string; rooms: readonly string[] }[] = [];
+  if (wiring.ivsChatTokens) {
+    statements.push({ action: 'ivschat:CreateChatToken', rooms: targets.ivsTokenRooms });
+  }
+  if (wiring.ivsRelay) {
+    const { message, event } = targets.ivsRelayRooms;
+    // The bot's own chat session in each message-mode room.
+    statements.push({ action: 'ivschat:CreateChatToken', rooms: message });
+    statements.push({ action: 'ivschat:SendEvent', rooms: event });
+    // Deletes follow the original into every room the relay wrote a copy to.
+    statements.push({ action: 'ivschat:DeleteMessage', rooms: [...message, ...event] });
+  }
+  return statements
+    .filter((s) => s.rooms.length > 0)
+    .map((s) => new PolicyStatement({ actions: [s.action], resources: [...s.rooms] }));
+}
