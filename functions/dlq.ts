@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { replayDeadLetter } from './core/dead-letter-replay';
 import { parseWith } from './core/validation';
 import { requireEnv } from './infra/config';
-import { getRelayRuntime } from './infra/relay-runtime';
+import { getRelayRuntime, relayDepsFor } from './infra/relay-runtime';
 import { SqsDeadLetterReader } from './infra/sqs-dead-letter-reader';
 
 const DlqCommand = v.object({
@@ -36,19 +36,11 @@ export async function operateDeadLetters(input: unknown) {
     failedAt: r.letter.failedAt,
   });
   if (command.action === 'list') return { letters: received.map(summary) };
-  const secrets = await runtime.base.secrets.load();
+  const deps = await relayDepsFor(runtime);
   const results = [];
   for (const item of received) {
     if (command.eventId && item.letter.event.id !== command.eventId) continue;
-    const record = await replayDeadLetter(item.letter, {
-      bridges: runtime.base.bridges,
-      adapters: runtime.adapters(secrets),
-      state: runtime.state,
-      broadcaster: runtime.broadcaster.forBatch(),
-      deadLetters: runtime.deadLetters,
-      metrics: runtime.base.metrics,
-      log: runtime.base.log,
-    });
+    const record = await replayDeadLetter(item.letter, deps);
     // A replay that failed again was parked again as a new letter, so the old one goes.
     await reader.delete(item.receiptHandle);
     results.push({ ...summary(item), status: record.status, detail: record.detail });

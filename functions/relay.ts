@@ -3,7 +3,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import type { CommonEvent } from './core/event';
 import { relayBatch, type BatchRecord } from './core/relay-batch';
 import { encodeCursor } from './infra/dynamo-event-store';
-import { getRelayRuntime } from './infra/relay-runtime';
+import { getRelayRuntime, relayDepsFor } from './infra/relay-runtime';
 
 /** Leave this much of the Lambda's time for settling records after the last retry wait. */
 const DEADLINE_MARGIN_MS = 5000;
@@ -34,21 +34,13 @@ export async function relayStreamBatch(
   event: DynamoDBStreamEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<DynamoDBBatchResponse> {
-  const runtime = getRelayRuntime();
-  const secrets = await runtime.base.secrets.load();
   const records = event.Records.map(toBatchRecord).filter((r): r is BatchRecord => r !== undefined);
-  const failures = await relayBatch(records, {
-    bridges: runtime.base.bridges,
-    adapters: runtime.adapters(secrets),
-    state: runtime.state,
-    broadcaster: runtime.broadcaster.forBatch(),
-    deadLetters: runtime.deadLetters,
-    metrics: runtime.base.metrics,
-    log: runtime.base.log,
+  const deps = await relayDepsFor(getRelayRuntime(), {
     ...(context && {
       deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
     }),
   });
+  const failures = await relayBatch(records, deps);
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 

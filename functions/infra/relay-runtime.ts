@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConnectionStore } from '../core/connections';
 import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
+import type { RelayDeps } from '../core/relay';
 import type { DeadLetterQueue } from '../core/relay-ports';
 import { createOutboundAdapters } from '../providers/outbound-adapters';
 import {
@@ -80,4 +81,22 @@ export function getRelayRuntime(): RelayRuntime {
 
 export function setRelayRuntime(runtime: RelayRuntime | undefined): void {
   current = runtime;
+}
+
+/** The relay core's dependencies for one invocation (a stream batch or a replay run). */
+export async function relayDepsFor(
+  runtime: RelayRuntime,
+  options: { deadline?: number } = {},
+): Promise<RelayDeps> {
+  const secrets = await runtime.base.secrets.load();
+  return {
+    bridges: runtime.base.bridges,
+    adapters: runtime.adapters(secrets),
+    state: runtime.state,
+    broadcaster: runtime.broadcaster.forBatch(),
+    deadLetters: runtime.deadLetters,
+    metrics: runtime.base.metrics,
+    log: runtime.base.log,
+    ...(options.deadline !== undefined && { deadline: options.deadline }),
+  };
 }
