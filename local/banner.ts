@@ -56,7 +56,7 @@ export function bannerLines(bridge: LocalBridge): string[] {
     ),
     ...bridge.wsRoutes.map((route) => `    WS   ${route.routeKey.padEnd(30)}-> ${route.function}`),
     ...bridge.streamConsumers.map(
-      (consumer) => `    ${'STREAM'.padEnd(5)}${consumer.table.padEnd(30)}-> ${consumer.function}`,
+      (consumer) => `    STREAM ${consumer.table.padEnd(28)}-> ${consumer.function}`,
     ),
     `    Invoke: ${bridge.functions.join(', ')}`,
     '',
