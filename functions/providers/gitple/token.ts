@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ConfigError, ProviderError } from '../../core/errors';
 import type { SecretValues } from '../../infra/secrets';
+import { createProviderHttp } from '../provider-http';
 import type { TokenMinter } from '../token-minters';
 
 /** How long a minted Gitple session token lives; the frontend asks again after it. */
@@ -43,25 +44,21 @@ const TokenResponseSchema = v.object({
  * `connectUser({user_id, session_token})` need.
  */
 export function createGitpleTokenMinter(options: { fetch?: typeof fetch } = {}): TokenMinter {
-  const request = options.fetch ?? fetch;
   return async ({ identity, secrets, now }) => {
     const api = gitplePlatformApi(secrets);
-    const call = async (path: string, body: unknown) => {
-      try {
-        return await request(`${api.baseUrl}${path}`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            APP_ID: api.appId,
-            APP_API_KEY: api.apiKey,
-          },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch (error) {
-        throw new ProviderError('gitple could not be reached', undefined, { cause: error });
-      }
-    };
+    const http = createProviderHttp({
+      provider: 'gitple',
+      baseUrl: api.baseUrl,
+      fetch: options.fetch,
+      timeoutMs: TIMEOUT_MS,
+    });
+    // No action in the message: the caller sees only that Gitple could not be reached.
+    const call = (path: string, body: unknown) =>
+      http.call(undefined, path, {
+        method: 'POST',
+        headers: { APP_ID: api.appId, APP_API_KEY: api.apiKey },
+        body,
+      });
     const userId = identity.sub;
     const tokenPath = `/users/${encodeURIComponent(userId)}/token`;
     const expiresAt = now.getTime() + GITPLE_SESSION_TTL_MS;

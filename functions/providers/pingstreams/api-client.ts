@@ -1,15 +1,22 @@
 import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import { ProviderError } from '../../core/errors';
-import { parseRetryAfter } from '../../core/retry';
 import type { SecretValues } from '../../infra/secrets';
+import {
+  createProviderHttp,
+  createTokenCache,
+  httpBaseUrl,
+  readProviderSettings,
+  tokenRefreshAt,
+  type CachedToken,
+  type ProviderConfigResult,
+} from '../provider-http';
 import { PINGSTREAMS_DEFAULT_API_URL, pingstreamsCustomClaims } from './token';
 
 /** The bot's first name in its custom JWT (Pingstreams shows it for the project user). */
 export const PINGSTREAMS_BOT_NAME = 'Bridge';
 /** Exchange again this long before the session token's `exp`, so no call races its expiry. */
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface PingstreamsBotConfig {
   /** Scheme, host and path prefix (`.../v3`), without a trailing slash. */
@@ -20,9 +27,7 @@ export interface PingstreamsBotConfig {
   botUserId: string;
 }
 
-export type PingstreamsBotConfigResult =
-  | { config: PingstreamsBotConfig; unavailable?: undefined }
-  | { config?: undefined; unavailable: string };
+export type PingstreamsBotConfigResult = ProviderConfigResult<PingstreamsBotConfig>;
 
 const REQUIRED = [
   'PINGSTREAMS_PROJECT_ID',
@@ -35,25 +40,19 @@ export function readPingstreamsBotConfig(
   secrets: SecretValues,
   env: NodeJS.ProcessEnv = {},
 ): PingstreamsBotConfigResult {
-  const read = (name: (typeof REQUIRED)[number] | 'PINGSTREAMS_API_URL') =>
-    secrets[name] || env[name] || undefined;
-  const missing = REQUIRED.filter((name) => !read(name));
-  if (missing.length > 0) {
-    return { unavailable: `pingstreams is not configured: ${missing.join(', ')} missing` };
-  }
-  const rawUrl = read('PINGSTREAMS_API_URL') ?? PINGSTREAMS_DEFAULT_API_URL;
-  const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-    return {
-      unavailable: 'pingstreams is not configured: PINGSTREAMS_API_URL is not an http(s) URL',
-    };
-  }
+  const settings = readProviderSettings('pingstreams', REQUIRED, secrets, env, {
+    optional: ['PINGSTREAMS_API_URL'],
+  });
+  if (!settings.config) return settings;
+  const { PINGSTREAMS_API_URL: rawUrl = PINGSTREAMS_DEFAULT_API_URL } = settings.config;
+  const apiUrl = httpBaseUrl('pingstreams', 'PINGSTREAMS_API_URL', rawUrl);
+  if (apiUrl.config === undefined) return apiUrl;
   return {
     config: {
-      apiUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
-      projectId: read('PINGSTREAMS_PROJECT_ID')!,
-      projectSecret: read('PINGSTREAMS_PROJECT_SECRET')!,
-      botUserId: read('PINGSTREAMS_BOT_USER_ID')!,
+      apiUrl: apiUrl.config,
+      projectId: settings.config.PINGSTREAMS_PROJECT_ID,
+      projectSecret: settings.config.PINGSTREAMS_PROJECT_SECRET,
+      botUserId: settings.config.PINGSTREAMS_BOT_USER_ID,
     },
   };
 }
@@ -80,12 +79,6 @@ const SavedMessageSchema = v.looseObject({
   _id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
 });
 
-interface CachedToken {
-  /** The raw JWT, without the `JWT ` scheme. */
-  token: string;
-  refreshAt: number;
-}
-
 /**
  * The Pingstreams (Tiledesk) REST calls the bridge bot makes. The bot signs in like any
  * external user: a custom JWT (`sub: userexternal`, `_id` = `<project>_<bot>`, HS256 with the
@@ -101,42 +94,13 @@ export function createPingstreamsApiClient(
   config: PingstreamsBotConfig,
   options: { fetch?: typeof fetch; now?: () => number } = {},
 ): PingstreamsApiClient {
-  const request = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  let cached: CachedToken | undefined;
-  let exchange: Promise<CachedToken> | undefined;
-
-  const call = async (
-    action: string,
-    path: string,
-    init: { authorization: string; body?: unknown },
-  ): Promise<Response> => {
-    try {
-      return await request(`${config.apiUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: init.authorization,
-          ...(init.body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new ProviderError(`pingstreams could not be reached to ${action}`, undefined, {
-        cause: error,
-      });
-    }
-  };
-
-  const refusal = async (action: string, response: Response): Promise<ProviderError> => {
-    // Drain the body so the connection is reused; its content is shown to no one.
-    await response.body?.cancel().catch(() => undefined);
-    return new ProviderError(
-      `pingstreams refused to ${action}: HTTP ${response.status}`,
-      response.status,
-      { retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), now()) },
-    );
-  };
+  const http = createProviderHttp({
+    provider: 'pingstreams',
+    baseUrl: config.apiUrl,
+    fetch: options.fetch,
+    now,
+  });
 
   const signIn = async (): Promise<CachedToken> => {
     const action = 'sign the bot in';
@@ -147,10 +111,10 @@ export function createPingstreamsApiClient(
       issuedAt,
     );
     const customToken = jwt.sign(claims, config.projectSecret, { algorithm: 'HS256' });
-    const response = await call(action, '/auth/signinWithCustomToken', {
-      authorization: `JWT ${customToken}`,
+    const response = await http.callOk(action, '/auth/signinWithCustomToken', {
+      method: 'POST',
+      headers: { authorization: `JWT ${customToken}` },
     });
-    if (!response.ok) throw await refusal(action, response);
     const parsed = v.safeParse(ExchangeAnswerSchema, await response.json().catch(() => undefined));
     if (!parsed.success) {
       throw new ProviderError('pingstreams answered the sign-in without a token', response.status);
@@ -158,37 +122,24 @@ export function createPingstreamsApiClient(
     // Tiledesk answers `JWT <token>`; the scheme is added back on every call.
     const token = parsed.output.token.replace(/^JWT\s+/i, '');
     const expiresAt = expiryMsOf(token) ?? (claims.exp as number) * 1000;
-    const margin = Math.max(0, Math.min(RENEW_BEFORE_EXPIRY_MS, (expiresAt - issuedAt * 1000) / 2));
-    return { token, refreshAt: expiresAt - margin };
+    return { token, refreshAt: tokenRefreshAt(issuedAt * 1000, expiresAt, RENEW_BEFORE_EXPIRY_MS) };
   };
 
-  const sessionToken = async (): Promise<{ token: string; fromCache: boolean }> => {
-    if (cached && now() < cached.refreshAt) return { token: cached.token, fromCache: true };
-    exchange ??= signIn()
-      .then((fresh) => {
-        cached = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        exchange = undefined;
-      });
-    return { token: (await exchange).token, fromCache: false };
-  };
+  const sessionToken = createTokenCache({ fetchToken: signIn, now });
 
   return {
     async sendMessage(requestId, body) {
       const action = 'send the message';
       const path = `/${encodeURIComponent(config.projectId)}/requests/${encodeURIComponent(requestId)}/messages`;
-      const post = (token: string) => call(action, path, { authorization: `JWT ${token}`, body });
-      const first = await sessionToken();
-      let response = await post(first.token);
-      if (response.status === 401 && first.fromCache) {
-        await response.body?.cancel().catch(() => undefined);
-        // Only drop the token this call used: a concurrent call may have cached a newer one.
-        if (cached?.token === first.token) cached = undefined;
-        response = await post((await sessionToken()).token);
-      }
-      if (!response.ok) throw await refusal(action, response);
+      // A 401 on a cached token re-exchanges once.
+      const response = await sessionToken.withToken((token) =>
+        http.call(action, path, {
+          method: 'POST',
+          headers: { authorization: `JWT ${token}` },
+          body,
+        }),
+      );
+      if (!response.ok) throw await http.refusal(action, response);
       const parsed = v.safeParse(SavedMessageSchema, await response.json().catch(() => undefined));
       if (!parsed.success) {
         // Saved, but the copy could never be mapped; a retry would post it twice, so this is

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import { ProviderError } from '../../core/errors';
 import type { AppIdentity } from '../../core/identity';
+import { createProviderHttp } from '../provider-http';
 import type { TokenMinter } from '../token-minters';
 
 export const PINGSTREAMS_DEFAULT_API_URL = 'https://api.pingstreams.com/v3';
@@ -51,7 +52,6 @@ const ExchangeResponseSchema = v.object({
  * `/auth/signinWithCustomToken`, which also creates the project user on first sign-in.
  */
 export function createPingstreamsTokenMinter(options: { fetch?: typeof fetch } = {}): TokenMinter {
-  const request = options.fetch ?? fetch;
   return async ({ identity, secrets, now }) => {
     const projectId = secrets.PINGSTREAMS_PROJECT_ID ?? '';
     const apiUrl = (secrets.PINGSTREAMS_API_URL || PINGSTREAMS_DEFAULT_API_URL).replace(/\/+$/, '');
@@ -61,16 +61,16 @@ export function createPingstreamsTokenMinter(options: { fetch?: typeof fetch } =
       algorithm: 'HS256',
     });
 
-    let response: Response;
-    try {
-      response = await request(`${apiUrl}/auth/signinWithCustomToken`, {
-        method: 'POST',
-        headers: { authorization: `JWT ${customToken}` },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new ProviderError('pingstreams could not be reached', undefined, { cause: error });
-    }
+    const http = createProviderHttp({
+      provider: 'pingstreams',
+      baseUrl: apiUrl,
+      fetch: options.fetch,
+      timeoutMs: TIMEOUT_MS,
+    });
+    const response = await http.call(undefined, '/auth/signinWithCustomToken', {
+      method: 'POST',
+      headers: { authorization: `JWT ${customToken}` },
+    });
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       throw new ProviderError(

@@ -1,15 +1,18 @@
 import { ProviderError } from '../../core/errors';
-import { parseRetryAfter } from '../../core/retry';
 import type { SecretValues } from '../../infra/secrets';
+import {
+  createProviderHttp,
+  discardBody,
+  httpBaseUrl,
+  readProviderSettings,
+  type ProviderConfigResult,
+} from '../provider-http';
 
 /** Production REST base of the current JS SDK (providers.md §4, S12). */
 export const DEFAULT_TIGERCONNECT_API_URL = 'https://api.tigertext.me';
 
 /** The header carrying the new message's id on the 204 of `POST /v2/message` [V S13]. */
 export const MESSAGE_ID_HEADER = 'tt-x-message-id';
-
-/** A send or an ack is one small request; the stream has its own, longer, budget. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface TigerConnectApiConfig {
   /** Scheme, host and optional path prefix, without `/v2` and without a trailing slash. */
@@ -18,9 +21,7 @@ export interface TigerConnectApiConfig {
   apiSecret: string;
 }
 
-export type TigerConnectConfigResult =
-  | { config: TigerConnectApiConfig; unavailable?: undefined }
-  | { config?: undefined; unavailable: string };
+export type TigerConnectConfigResult = ProviderConfigResult<TigerConnectApiConfig>;
 
 /**
  * The REST v2 credentials: one key/secret pair is one identity (the bridge bot) [V S13/S14].
@@ -30,28 +31,22 @@ export function readTigerConnectConfig(
   secrets: SecretValues,
   env: NodeJS.ProcessEnv = {},
 ): TigerConnectConfigResult {
-  const read = (name: keyof SecretValues) => secrets[name] || env[name] || undefined;
-  const apiKey = read('TIGERCONNECT_API_KEY');
-  const apiSecret = read('TIGERCONNECT_API_SECRET');
-  const missing = [
-    ...(apiKey ? [] : ['TIGERCONNECT_API_KEY']),
-    ...(apiSecret ? [] : ['TIGERCONNECT_API_SECRET']),
-  ];
-  if (missing.length > 0) {
-    return { unavailable: `tigerconnect is not configured: ${missing.join(' and ')} missing` };
-  }
-  const rawUrl = read('TIGERCONNECT_API_URL') ?? DEFAULT_TIGERCONNECT_API_URL;
-  const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
-    return {
-      unavailable: 'tigerconnect is not configured: TIGERCONNECT_API_URL is not an http(s) URL',
-    };
-  }
+  const settings = readProviderSettings(
+    'tigerconnect',
+    ['TIGERCONNECT_API_KEY', 'TIGERCONNECT_API_SECRET'],
+    secrets,
+    env,
+    { optional: ['TIGERCONNECT_API_URL'], joinMissing: ' and ' },
+  );
+  if (!settings.config) return settings;
+  const { TIGERCONNECT_API_URL: rawUrl = DEFAULT_TIGERCONNECT_API_URL } = settings.config;
+  const baseUrl = httpBaseUrl('tigerconnect', 'TIGERCONNECT_API_URL', rawUrl);
+  if (baseUrl.config === undefined) return baseUrl;
   return {
     config: {
-      baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
-      apiKey: apiKey!,
-      apiSecret: apiSecret!,
+      baseUrl: baseUrl.config,
+      apiKey: settings.config.TIGERCONNECT_API_KEY,
+      apiSecret: settings.config.TIGERCONNECT_API_SECRET,
     },
   };
 }
@@ -91,48 +86,32 @@ export function createTigerConnectClient(
   fetchImpl: typeof fetch = fetch,
 ): TigerConnectClient {
   const authorization = `Basic ${Buffer.from(`${config.apiKey}:${config.apiSecret}`).toString('base64')}`;
-  const call = async (
+  const http = createProviderHttp({
+    provider: 'tigerconnect',
+    baseUrl: config.baseUrl,
+    fetch: fetchImpl,
+  });
+  // Every call carries the same Basic auth and only a 2xx answer is of use. Sends and acks
+  // keep the shared short timeout; the event stream passes its own, longer-lived signal.
+  const call = (
     action: string,
     path: string,
-    init: { method: 'GET' | 'POST'; body?: unknown; accept?: string; signal: AbortSignal },
-  ): Promise<Response> => {
-    let response: Response;
-    try {
-      response = await fetchImpl(`${config.baseUrl}${path}`, {
-        method: init.method,
-        headers: {
-          authorization,
-          accept: init.accept ?? 'application/json',
-          ...(init.body !== undefined && { 'content-type': 'application/json' }),
-        },
-        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        signal: init.signal,
-      });
-    } catch (error) {
-      throw new ProviderError(`tigerconnect could not be reached to ${action}`, undefined, {
-        cause: error,
-      });
-    }
-    if (!response.ok) {
-      // Drain the body so the connection can be reused; its content is not shown to anyone.
-      await response.body?.cancel().catch(() => undefined);
-      throw new ProviderError(
-        `tigerconnect refused to ${action}: HTTP ${response.status}`,
-        response.status,
-        { retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) },
-      );
-    }
-    return response;
-  };
+    init: { method: 'GET' | 'POST'; body?: unknown; accept?: string; signal?: AbortSignal },
+  ): Promise<Response> =>
+    http.callOk(action, path, {
+      method: init.method,
+      headers: { authorization, accept: init.accept ?? 'application/json' },
+      body: init.body,
+      signal: init.signal,
+    });
 
   return {
     async sendMessage(message) {
       const response = await call('send the message', '/v2/message', {
         method: 'POST',
         body: message,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       const messageId = response.headers.get(MESSAGE_ID_HEADER);
       if (!messageId) {
         // Sent, but the copy could never be edited or mapped: a retry would post it twice, so
@@ -166,9 +145,8 @@ export function createTigerConnectClient(
       const response = await call('ack events', '/v2/events/ack', {
         method: 'POST',
         body: { events: eventIds },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
     },
   };
 }
