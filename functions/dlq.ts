@@ -1,6 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
+import type { Context } from 'aws-lambda';
 import { replayDeadLetter } from './core/dead-letter-replay';
+import { RelayOutOfTimeError } from './core/relay';
 import { parseWith } from './core/validation';
 import { requireEnv } from './infra/config';
 import { getRelayRuntime, relayDepsFor } from './infra/relay-runtime';
@@ -17,15 +19,23 @@ const DlqCommand = v.object({
  * The dead-letter queue's operator: `list` shows parked deliveries, `replay` re-delivers them
  * through the same relay code. Invoked by `npm run dlq` (Lambda Invoke, locally or on AWS).
  */
-export async function operateDeadLetters(input: unknown) {
+export async function operateDeadLetters(
+  input: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+) {
   const command = parseWith(DlqCommand, input, 'dlq command');
+  const remainingMs = context?.getRemainingTimeInMillis() ?? 300_000;
   const runtime = getRelayRuntime();
   const reader = new SqsDeadLetterReader(
     new SQSClient({}),
     requireEnv(runtime.base.env, 'DEAD_LETTER_QUEUE_URL'),
   );
-  // list only peeks (visible again at once); replay hides what it holds while it works.
-  const received = await reader.receive(command.max, command.action === 'list' ? 0 : 60);
+  // list only peeks (visible again at once); replay hides what it holds for as long as this
+  // invocation can run, so a second replay cannot pick up the same letters meanwhile.
+  const received = await reader.receive(
+    command.max,
+    command.action === 'list' ? 0 : Math.ceil(remainingMs / 1000) + 30,
+  );
   const summary = (r: (typeof received)[number]) => ({
     messageId: r.messageId,
     eventId: r.letter.event.id,
@@ -36,11 +46,18 @@ export async function operateDeadLetters(input: unknown) {
     failedAt: r.letter.failedAt,
   });
   if (command.action === 'list') return { letters: received.map(summary) };
-  const deps = await relayDepsFor(runtime);
+  const deps = await relayDepsFor(runtime, { deadline: Date.now() + remainingMs - 5000 });
   const results = [];
   for (const item of received) {
     if (command.eventId && item.letter.event.id !== command.eventId) continue;
-    const record = await replayDeadLetter(item.letter, deps);
+    let record;
+    try {
+      record = await replayDeadLetter(item.letter, deps);
+    } catch (error) {
+      // Out of time: what is left stays in the queue and shows again for the next replay.
+      if (error instanceof RelayOutOfTimeError) return { replayed: results, stoppedEarly: true };
+      throw error;
+    }
     // A replay that failed again was parked again as a new letter, so the old one goes.
     await reader.delete(item.receiptHandle);
     results.push({ ...summary(item), status: record.status, detail: record.detail });
@@ -48,4 +65,4 @@ export async function operateDeadLetters(input: unknown) {
   return { replayed: results };
 }
 
-export const handler = operateDeadLetters;
+export const handler = (input: unknown, context: Context) => operateDeadLetters(input, context);

@@ -26,10 +26,16 @@ export type EventsAccess = keyof typeof EVENTS_ACCESS;
  * only the paths that batch get it.
  */
 export const STATE_ACCESS = {
-  // DynamoRelayState: delivery records (GetItem, PutItem) and the message-id map (GetItem;
-  // both directions written in one BatchWriteItem).
+  // DynamoRelayState: a batch's delivery records (BatchGetItem; GetItem alone), each delivery
+  // with both directions of the message-id map (BatchWriteItem; PutItem when no copy), map
+  // lookups (GetItem) and the conditional deletion claim (PutItem).
   relayState: {
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:BatchWriteItem',
+    ],
     on: 'table',
   },
   // connect: the connection's verified identity.

@@ -34,6 +34,8 @@ export type ServerFrame =
   | { type: 'ack'; clientMessageId: string; eventId: string; duplicate: boolean }
   | { type: 'pong' }
   | { type: 'event'; event: unknown; cursor: string }
+  /** Catch-up stopped at its limit: subscribe again with `after` = `next` for the rest. */
+  | { type: 'catch-up-truncated'; bridge: string; next: string }
   | { type: 'error'; code: string; message: string; action?: string };
 
 export interface ClientActionDeps extends IngestDeps {
@@ -148,7 +150,12 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
   let cursor: string | undefined = after;
   let sent = 0;
   const limit = deps.catchUpLimit ?? 1000;
-  while (cursor !== undefined && sent < limit) {
+  while (cursor !== undefined) {
+    if (sent >= limit) {
+      // Never a silent gap: the client learns where to continue.
+      await deps.reply({ type: 'catch-up-truncated', bridge: bridgeId, next: cursor });
+      return;
+    }
     const page = await deps.store.listEvents(bridgeId, {
       after: cursor,
       limit: Math.min(CATCH_UP_PAGE, limit - sent),
@@ -157,7 +164,8 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
       await deps.reply({ type: 'event', event: item.event, cursor: item.cursor });
     }
     sent += page.items.length;
-    cursor = page.items.length > 0 ? page.next : undefined;
+    // A full page may have more behind it; a short page is the end.
+    cursor = page.next;
   }
 }
 

@@ -86,10 +86,16 @@ export function toStoredEvent(
   raw: unknown,
   deps: Pick<IngestDeps, 'bridges' | 'botUserIds'>,
 ): StoredEvent {
-  const bridge = deps.bridges.forChannel(provider, draft.channel.id)?.bridge;
+  const found = deps.bridges.forChannel(provider, draft.channel.id);
+  // An out-only channel is written to, never read from: its events stay outside the bridge.
+  const bridge = found && found.channel.direction !== 'out' ? found.bridge : undefined;
   const marker = draft.echoMarker;
   const sentByBot =
     draft.sender !== undefined && (deps.botUserIds[provider] ?? []).includes(draft.sender.id);
+  // Only a message the bridge itself posted is an echo. Edits and deletes of a copy carry the
+  // copy's marker and bot author too, yet may be a person's action; the relay's deletion claim
+  // is what stops the bridge's own deletes from going round again.
+  const echo = draft.type === 'chat.message.created' && (marker !== undefined || sentByBot);
   const candidate: CommonEvent = {
     specversion: '1.0',
     id: deterministicEventId(provider, draft.type, draft.identity),
@@ -124,7 +130,7 @@ export function toStoredEvent(
   return {
     event: checked.output,
     channelKey: channelKey(provider, draft.channel.id),
-    echo: marker !== undefined || sentByBot,
+    echo,
     raw,
   };
 }

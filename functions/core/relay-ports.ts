@@ -43,6 +43,11 @@ export interface RelayState {
   ): Promise<Map<string, DeliveryRecord>>;
   /** Record a delivery and, for a new copy, both directions of the id map, in one write. */
   putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void>;
+  /**
+   * Claim the deletion of a message (its origin) for one delete event: true for the first
+   * event to claim it and again for that same event, false for any other.
+   */
+  claimDeletion(root: MessageRef, eventId: string): Promise<boolean>;
   /** The origin of a relayed copy, or undefined when `ref` is not a copy. */
   findOrigin(ref: MessageRef): Promise<MessageRef | undefined>;
   /** The copy of `origin` in one target channel, if it was relayed there. */

@@ -1,4 +1,5 @@
 import type { Bridge, Bridges } from './bridges';
+import { isBridgeError } from './errors';
 import type { CommonEvent } from './event';
 import { fitText, formatRelayText } from './format';
 import type { Logger } from './log';
@@ -127,7 +128,20 @@ export async function relayEventTo(
             detail: `${target.provider} does not support ${isEdit ? 'edits' : 'deletes'}`,
           };
         }
-        const copyId = await findCopyFor(originRef, target, deps.state);
+        // An edit or delete may start at a copy: follow it back to the origin first.
+        const root = (await deps.state.findOrigin(originRef)) ?? originRef;
+        // The bridge's own deletes come back (IVS logs them, Gitple reports them) as new
+        // delete events of a copy; the first delete of a message claims it, the rest stop here.
+        if (!isEdit && !(await deps.state.claimDeletion(root, event.id))) {
+          return {
+            status: 'skipped',
+            detail: 'the message was already deleted through the bridge',
+          };
+        }
+        const copyId =
+          root.provider === target.provider && root.channel === target.channel
+            ? root.messageId
+            : await deps.state.findCopy(root, target);
         if (!copyId)
           return { status: 'skipped', detail: 'the original message was never relayed there' };
         if (isEdit) {
@@ -146,8 +160,30 @@ export async function relayEventTo(
         return { status: 'skipped', detail: `${event.type} is not relayed to providers` };
     }
   };
-  return withRetries(attempt, event, target, bridge?.id ?? event.subject, deps, settle);
+  // Attempts made by earlier invocations count: the limit holds across stream retries.
+  const previousAttempts = done?.status === 'retrying' ? done.attempts : 0;
+  return withRetries(
+    attempt,
+    event,
+    target,
+    bridge?.id ?? event.subject,
+    deps,
+    settle,
+    previousAttempts,
+  );
 }
+
+/**
+ * Thrown when the invocation has no time left for another attempt or wait: the record is
+ * handed back to the stream (a batch item failure), which retries it in order with a fresh
+ * time budget, instead of parking it and letting later messages overtake it.
+ */
+export class RelayOutOfTimeError extends Error {
+  override readonly name = 'RelayOutOfTimeError';
+}
+
+/** The longest one provider call may take (adapters time out at 5-10 s). */
+export const ATTEMPT_BUDGET_MS = 15_000;
 
 async function withRetries(
   attempt: () => Promise<Outcome>,
@@ -160,37 +196,50 @@ async function withRetries(
     detail?: string,
     extra?: Partial<Outcome>,
   ) => Promise<DeliveryRecord>,
+  previousAttempts: number,
 ): Promise<DeliveryRecord> {
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let attempts = 1; ; attempts += 1) {
+  const fits = (ms: number) => deps.deadline === undefined || now() + ms <= deps.deadline;
+  for (let attempts = previousAttempts + 1; ; attempts += 1) {
+    if (!fits(ATTEMPT_BUDGET_MS)) {
+      throw new RelayOutOfTimeError(`no time left to deliver ${event.id} to ${target.provider}`);
+    }
     try {
       const outcome = await attempt();
-      return settle(outcome.status, outcome.detail, { ...outcome, attempts });
+      return await settle(outcome.status, outcome.detail, { ...outcome, attempts });
     } catch (error) {
-      const detail = describe(error);
-      const delay = retryDelayMs(error, attempts - 1, policy);
-      const outOfTime = deps.deadline !== undefined && now() + delay > deps.deadline;
-      if (!isRetryable(error) || attempts >= policy.attempts || outOfTime) {
+      if (error instanceof RelayOutOfTimeError) throw error;
+      const shown = describeForClients(error);
+      if (!isRetryable(error) || attempts >= policy.attempts) {
+        const full = describeForOperators(error);
         deps.log.warn('delivery failed; parked in the dead-letter queue', {
           eventId: event.id,
           target: targetKey(target.provider, target.channel),
           attempts,
-          detail,
+          detail: full,
         });
         await deps.deadLetters.park({
           event,
           target,
           bridgeId,
           attempts,
-          error: detail,
+          error: full,
           failedAt: new Date(now()).toISOString(),
         });
         deps.metrics.count('DeliveriesFailed', { provider: target.provider });
-        return settle('failed', detail, { attempts });
+        return settle('failed', shown, { attempts });
       }
-      await settle('retrying', `${detail}; retrying in ${delay} ms`, { attempts });
+      // Never sooner than the provider's Retry-After; if that wait does not fit in this
+      // invocation, the stream brings the record back later.
+      const delay = retryDelayMs(error, attempts - 1, policy);
+      await settle('retrying', `${shown}; retrying in ${delay} ms`, { attempts });
+      if (!fits(delay + ATTEMPT_BUDGET_MS)) {
+        throw new RelayOutOfTimeError(
+          `${event.id} to ${target.provider}: Retry-After exceeds this invocation`,
+        );
+      }
       await sleep(delay);
     }
   }
@@ -287,10 +336,20 @@ async function recordDelivery(
   return record;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
+/** What subscribers may see: a provider's own refusal, never an internal error's text. */
+function describeForClients(error: unknown): string {
+  if (isBridgeError(error) && error.expose) {
     const status = (error as { providerStatus?: number }).providerStatus;
     return status ? `${error.message} (HTTP ${status})` : error.message;
+  }
+  return 'internal error; see the relay logs';
+}
+
+/** What operators see in the logs and the dead-letter letter. */
+function describeForOperators(error: unknown): string {
+  if (error instanceof Error) {
+    const status = (error as { providerStatus?: number }).providerStatus;
+    return status ? `${error.message} (HTTP ${status})` : `${error.name}: ${error.message}`;
   }
   return String(error);
 }

@@ -31,9 +31,8 @@ export function retryDelayMs(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): number {
-  if (error instanceof ProviderError && error.retryAfterMs !== undefined) {
-    return Math.min(error.retryAfterMs, policy.maxDelayMs);
-  }
+  // The provider's own wait is honoured in full: retrying sooner only meets the throttle again.
+  if (error instanceof ProviderError && error.retryAfterMs !== undefined) return error.retryAfterMs;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }

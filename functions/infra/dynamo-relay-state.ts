@@ -8,6 +8,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { isProviderName } from '../core/providers';
+import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
   deliveryKey,
   type DeliveryRecord,
@@ -124,11 +125,35 @@ export class DynamoRelayState implements RelayState {
     }
   }
 
+  async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: `DEL#${refKey(root)}` },
+            sk: { S: 'CLAIM' },
+            eventId: { S: eventId },
+            expiresAt: this.expiresAt(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR eventId = :e',
+          ExpressionAttributeValues: { ':e': { S: eventId } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async findOrigin(ref: MessageRef): Promise<MessageRef | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
         Key: { pk: { S: refKey(ref) }, sk: { S: 'ORIGIN' } },
+        // A delete right after its send must see the map entry the send wrote.
+        ConsistentRead: true,
       }),
     );
     const provider = Item?.originProvider?.S;
@@ -148,6 +173,7 @@ export class DynamoRelayState implements RelayState {
       new GetItemCommand({
         TableName: this.tableName,
         Key: { pk: { S: refKey(origin) }, sk: { S: `COPY#${target.provider}#${target.channel}` } },
+        ConsistentRead: true,
       }),
     );
     return Item?.copyId?.S;

@@ -10,6 +10,7 @@ import {
 import { canUseBridge, type AppIdentity } from '../core/identity';
 import type { Logger } from '../core/log';
 import type { Metrics } from '../core/ports';
+import type { ProviderName } from '../core/providers';
 import { parseWith } from '../core/validation';
 import type { SecretValues, SecretsSource } from '../infra/secrets';
 import { createGitpleTokenMinter } from './gitple/token';
@@ -72,6 +73,8 @@ const TokenRequestSchema = v.object({
 
 export interface TokenIssuerDeps {
   bridges: Bridges;
+  /** The bridge bot's identity per provider: never handed to a user. */
+  botUserIds?: Partial<Record<ProviderName, readonly string[]>>;
   secrets: SecretsSource;
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -114,6 +117,11 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
       const channel = bridge.channels.find((c) => c.provider === name);
       if (channel === undefined) {
         throw new NotFoundError(`bridge "${bridgeId}" has no ${name} channel`);
+      }
+      // A user holding the bot's identity could post as the bridge, and everything they sent
+      // would be dropped as an echo.
+      if ((deps.botUserIds?.[name] ?? []).includes(identity.sub)) {
+        throw new ForbiddenError(`user id "${identity.sub}" is reserved for the bridge bot`);
       }
       const secrets = await deps.secrets.load();
       if (!isConfigured(name, secrets)) {

@@ -98,6 +98,39 @@ describe('WebSocket client actions', () => {
     ).toEqual(['subscribed', 'm2', 'm3']);
   });
 
+  it('tells a client where to continue when catch-up reaches its limit', async () => {
+    for (const id of ['m1', 'm2', 'm3', 'm4']) {
+      await act(`{"action":"send","bridge":"support","text":"${id}","clientMessageId":"${id}"}`);
+    }
+    const first = (await harness.runtime.store.listEvents('support', { limit: 1 })).items[0]!;
+    frames = [];
+
+    await handleClientAction(
+      alice,
+      parseClientFrame(`{"action":"subscribe","bridge":"support","after":"${first.cursor}"}`),
+      {
+        ...harness.runtime,
+        connections,
+        catchUpLimit: 2,
+        reply: async (frame) => void frames.push(frame),
+      },
+    );
+
+    const texts = frames.flatMap((f) =>
+      f.type === 'event'
+        ? [(f.event as { data: { message: { text: string } } }).data.message.text]
+        : [],
+    );
+    expect(texts).toEqual(['m2', 'm3']);
+    const truncated = frames.at(-1) as Extract<ServerFrame, { type: 'catch-up-truncated' }>;
+    expect(truncated).toMatchObject({ type: 'catch-up-truncated', bridge: 'support' });
+    const rest = await harness.runtime.store.listEvents('support', {
+      after: truncated.next,
+      limit: 10,
+    });
+    expect(rest.items.map((i) => (i.event.data.message as { text: string }).text)).toEqual(['m4']);
+  });
+
   it.each([
     ['not json', 'invalid-payload', 'not valid JSON'],
     ['{"action":"dance"}', 'invalid-payload', 'unknown action'],

@@ -272,4 +272,82 @@ describe('relay', () => {
 
     expect(failures).toEqual(['11']);
   });
+
+  it('waits the whole Retry-After, however long', async () => {
+    ivs.failures.push(new ProviderError('throttled', 429, { retryAfterMs: 30_000 }));
+
+    await relayBatch([record(gitpleMessage('1'), 1)], deps);
+
+    expect(sleeps).toEqual([30_000]);
+    expect(ivs.sent).toHaveLength(1);
+  });
+
+  it('hands a record back to the stream when a wait does not fit the invocation, and counts its attempts across invocations', async () => {
+    let clock = 1_000_000;
+    deps.now = () => clock;
+    deps.sleep = async (ms) => {
+      clock += ms;
+    };
+    deps.deadline = clock + 20_000;
+    ivs.failures.push(
+      ...Array.from(
+        { length: 4 },
+        () => new ProviderError('throttled', 429, { retryAfterMs: 10_000 }),
+      ),
+    );
+    const batch = [record(gitpleMessage('1'), 21), record(gitpleMessage('2'), 22)];
+
+    const first = await relayBatch(batch, deps);
+
+    expect(first).toEqual(['21']);
+    expect(ivs.sent).toHaveLength(0);
+    expect(letters).toHaveLength(0);
+    // The stream retries with a fresh budget; the attempt limit (4) still holds overall.
+    for (let invocation = 0; invocation < 5 && letters.length === 0; invocation += 1) {
+      deps.deadline = clock + 20_000;
+      await relayBatch(batch, deps);
+    }
+    expect(letters.map((l) => l.attempts)).toEqual([4]);
+    expect(ivs.sent.map((s) => s.message.marker.originMessageId)).toEqual(['2']);
+  });
+
+  it('shows subscribers a provider refusal but never the text of an internal error', async () => {
+    ivs.failures.push(
+      ...Array.from(
+        { length: 4 },
+        () => new Error('AccessDeniedException: arn:aws:iam::123456789012:role/secret-role'),
+      ),
+    );
+
+    await relayBatch([record(gitpleMessage('1'), 1)], deps);
+
+    const shown = frames.flatMap((f) =>
+      f.type === 'delivery' && f.target === 'ivs' ? [f.detail ?? ''] : [],
+    );
+    expect(shown.join(' ')).not.toContain('arn:aws');
+    expect(shown.at(-1)).toContain('internal error');
+    expect(letters[0]?.error).toContain('AccessDeniedException');
+  });
+
+  it('does not send the bridge’s own delete round again when it comes back from a target', async () => {
+    await relayBatch([record(gitpleMessage('7'), 1)], deps);
+    await relayBatch([record(gitpleMessage('7', 'chat.message.deleted'), 2)], deps);
+    const copyInIvs = ivs.sent[0]!.id;
+    // IVS logs the DeleteMessage the bridge made: a new delete event of the copy.
+    const comeBack: CommonEvent = {
+      ...gitpleMessage(copyInIvs, 'chat.message.deleted'),
+      id: 'ivs-delete-of-copy',
+      source: 'chat-bridge/ivs',
+      data: { provider: 'ivs', channel: { id: ROOM }, message: { id: copyInIvs, attachments: [] } },
+    };
+
+    await relayBatch([record(comeBack, 3)], deps);
+
+    expect(ivs.deleted).toEqual(['ivs-msg-1']);
+    expect(tiger.deleted).toEqual(['tigerconnect-msg-1']);
+    const skipped = frames.flatMap((f) =>
+      f.type === 'delivery' && f.eventId === 'ivs-delete-of-copy' ? [f.detail] : [],
+    );
+    expect(skipped).toContain('the message was already deleted through the bridge');
+  });
 });

@@ -192,6 +192,45 @@ describe('relay, end to end on the local runtime', () => {
       ['pingstreams', 'skipped'],
       ['tigerconnect', 'skipped'],
     ]);
+
+    // IVS logs the DeleteMessage the bridge made; chat logging brings it back as a new event.
+    const deletesToGitpleBefore = world.gitple.requests.filter((r) => r.method === 'DELETE').length;
+    const logRecord = {
+      event_timestamp: new Date().toISOString(),
+      type: 'EVENT',
+      version: '1.0',
+      payload: {
+        Type: 'EVENT',
+        Id: 'LogDel000001',
+        EventName: 'aws:DELETE_MESSAGE',
+        Attributes: { MessageID: copyId, Reason: 'deleted at the origin' },
+        SendTime: new Date().toISOString(),
+      },
+    };
+    const { gzipSync } = await import('node:zlib');
+    const logs = {
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/ivs/chat',
+      logStream: 'aws/IVSChatLogs/1.0/room_g1H2I3J4k5L6',
+      subscriptionFilters: ['bridge'],
+      logEvents: [{ id: '1', timestamp: Date.now(), message: JSON.stringify(logRecord) }],
+    };
+    const ingested = (await world.invoke('IvsChatLog', {
+      awslogs: { data: gzipSync(JSON.stringify(logs)).toString('base64') },
+    })) as { stored: number };
+    expect(ingested.stored).toBe(1);
+    await eventually('the come-back delete settled as skipped', () =>
+      alice.frames.some(
+        (f) =>
+          f.type === 'delivery' &&
+          f.target === 'gitple' &&
+          f.detail === 'the message was already deleted through the bridge',
+      ),
+    );
+    expect(world.gitple.requests.filter((r) => r.method === 'DELETE').length).toBe(
+      deletesToGitpleBefore,
+    );
     alice.close();
   });
 

@@ -82,6 +82,8 @@ export async function startWorld(): Promise<World> {
       TIGERCONNECT_BOT_USER_ID: 'tiger-bot',
       TIGERCONNECT_WEBHOOK_KEY: TIGER_KEY,
       BRIDGES_FILE: 'bridges.json',
+      // The bridged rooms' region: chat-log records name no room, the ARN is rebuilt with it.
+      AWS_REGION: 'us-west-2',
     },
     streamRetryDelayMs: 50,
   });

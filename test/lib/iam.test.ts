@@ -26,6 +26,7 @@ const RESOURCE_STAR_ONLY = [
 ];
 
 const TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
@@ -50,14 +51,26 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
   Relay: {
     events: {},
     state: {
-      table: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      table: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ],
       byGsi1: ['dynamodb:Query'],
     },
   },
   DeadLetters: {
     events: {},
     state: {
-      table: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      table: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ],
       byGsi1: ['dynamodb:Query'],
     },
   },
@@ -359,5 +372,17 @@ describe('IAM: the relay writes only to IVS rooms that accept output, by their m
       { name: 'DeadLetters', resource: [messages, events] },
       { name: 'Relay', resource: [messages, events] },
     ]);
+  });
+});
+
+describe('grants follow the code that uses them', () => {
+  it('gives the relay state every DynamoDB operation DynamoRelayState sends', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { STATE_ACCESS } = await import('../../lib/table-access');
+    const source = readFileSync('functions/infra/dynamo-relay-state.ts', 'utf8');
+    const used = [...source.matchAll(/new (\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
+
+    expect(used.length).toBeGreaterThan(0);
+    expect(STATE_ACCESS.relayState.actions).toEqual(expect.arrayContaining([...new Set(used)]));
   });
 });

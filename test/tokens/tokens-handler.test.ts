@@ -55,6 +55,16 @@ describe('POST /tokens/{provider}: who may get a token', () => {
     expect(ivs.commandCalls(CreateChatTokenCommand)).toHaveLength(0);
   });
 
+  it('answers 403 to a user whose id is the bridge bot’s, and mints nothing', async () => {
+    const token = appToken({ sub: 'bridge-bot' });
+
+    const response = await invoke(handler, tokenRequest('ivs', { bridge: 'support' }, token));
+
+    expect(response.status).toBe(403);
+    expect(response.body.detail).toBe('user id "bridge-bot" is reserved for the bridge bot');
+    expect(ivs.commandCalls(CreateChatTokenCommand)).toHaveLength(0);
+  });
+
   it('answers 404 for an unknown bridge', async () => {
     const response = await invoke(handler, tokenRequest('ivs', { bridge: 'nope' }, appToken()));
 
