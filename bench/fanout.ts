@@ -83,30 +83,35 @@ export async function benchFanOut(
           new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
         );
       }
-      // One warm-up post so connection set-up is not billed to the first size.
-      await broadcaster.sendTo(['warm-up'], { type: 'pong' });
-      const started = performance.now();
-      const ids = await store.subscribers(bridge);
-      const queried = performance.now();
-      const pushed = await broadcaster.sendTo(ids, {
-        type: 'delivery',
-        eventId: 'e',
-        target: 'web',
-        channel: bridge,
-        status: 'delivered',
-      });
-      const pushMs = performance.now() - queried;
+      // A warm container: sockets open and code compiled before anything is timed.
+      await broadcaster.sendTo(
+        Array.from({ length: 1000 }, (_, i) => `warm-${i}`),
+        { type: 'pong' },
+      );
+      const runs: { queryMs: number; pushMs: number; sent: number }[] = [];
+      for (let run = 0; run < 3; run += 1) {
+        const started = performance.now();
+        const ids = await store.subscribers(bridge);
+        const queried = performance.now();
+        const pushed = await broadcaster.sendTo(ids, {
+          type: 'delivery',
+          eventId: 'e',
+          target: 'web',
+          channel: bridge,
+          status: 'delivered',
+        });
+        runs.push({
+          queryMs: queried - started,
+          pushMs: performance.now() - queried,
+          sent: pushed.sent,
+        });
+      }
+      // The median run of three.
+      const { queryMs, pushMs, sent } = [...runs].sort((a, b) => a.pushMs - b.pushMs)[1]!;
       // connections x latency / concurrency, but never under one round trip: with fewer
       // connections than the concurrency, one latency is the best any fan-out can do.
       const idealMs = Math.max(latencyMs, (size * latencyMs) / concurrency);
-      results.push({
-        connections: size,
-        queryMs: queried - started,
-        pushMs,
-        idealMs,
-        ratio: pushMs / idealMs,
-        sent: pushed.sent,
-      });
+      results.push({ connections: size, queryMs, pushMs, idealMs, ratio: pushMs / idealMs, sent });
     }
   } finally {
     await api.close();

@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../functions/core/log';
+import type { ConnectionStore } from '../../functions/core/connections';
+import {
+  ApiGatewayBroadcaster,
+  createManagementClient,
+} from '../../functions/infra/api-gateway-broadcaster';
+
+/** A local @connections endpoint: `stuck` never answers, `gone` answers 410 like API Gateway. */
+async function startConnectionsApi() {
+  const posted: string[] = [];
+  const server: Server = createServer((request, response) => {
+    const id = decodeURIComponent(request.url?.split('/@connections/')[1] ?? '');
+    request.resume();
+    request.on('end', () => {
+      posted.push(id);
+      if (id === 'stuck') return; // never answers
+      if (id === 'gone') {
+        response.writeHead(410, {
+          'x-amzn-errortype': 'GoneException',
+          'content-type': 'application/json',
+        });
+        response.end('{"message":"gone"}');
+        return;
+      }
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`,
+    posted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('ApiGatewayBroadcaster', () => {
+  let api: Awaited<ReturnType<typeof startConnectionsApi>>;
+  const removed: string[] = [];
+  const connections = {
+    subscribers: async () => ['a', 'stuck', 'gone', 'b'],
+    remove: async (id: string) => void removed.push(id),
+  } as unknown as ConnectionStore;
+
+  beforeEach(async () => {
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    process.env.AWS_REGION ??= 'us-east-1';
+    api = await startConnectionsApi();
+    removed.length = 0;
+  });
+  afterEach(() => api.close());
+
+  it('finishes the fan-out past a stuck connection within its per-post timeout, and removes only the gone one', async () => {
+    const fanOut = { concurrency: 2, timeoutMs: 300 };
+    const broadcaster = new ApiGatewayBroadcaster(
+      connections,
+      createManagementClient(api.endpoint, fanOut),
+      createLogger({}, { sink: () => undefined }),
+      fanOut,
+    );
+    const started = performance.now();
+
+    const result = await broadcaster.broadcast('support', {
+      type: 'delivery',
+      eventId: 'e',
+      target: 'ivs',
+      channel: 'c',
+      status: 'delivered',
+    });
+
+    expect(result).toEqual({ sent: 2, gone: 1, failed: 1 });
+    expect(removed).toEqual(['gone']);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(api.posted.sort()).toEqual(['a', 'b', 'gone', 'stuck']);
+  });
+});
