@@ -26,7 +26,9 @@ export function createRuntime(
   const storeConfig = loadStoreConfig(env);
   // The SDK reads AWS_ENDPOINT_URL_DYNAMODB itself, which is how the local runtime points
   // this same client at the embedded server.
-  const dynamo = overrides.dynamo ?? new DynamoDBClient({});
+  // Resolving the middleware stack once per command type keeps per-call CPU low, which the
+  // review handler's 200 ms deadline and the relay's batches both feel.
+  const dynamo = overrides.dynamo ?? new DynamoDBClient({ cacheMiddleware: true });
   return {
     dynamo,
     env,
