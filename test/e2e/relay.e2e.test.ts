@@ -234,6 +234,48 @@ describe('relay, end to end on the local runtime', () => {
     alice.close();
   });
 
+  it('reports an edit as skipped at every target, since none of them can edit', async () => {
+    const alice = await world.client('alice');
+    alice.send({ action: 'subscribe', bridge: 'support' });
+    await alice.waitFor('subscribed', (f) => f.type === 'subscribed');
+    const { id } = await postGitple('before the edit');
+    const edit = gitpleMessage(id, 'after the edit');
+
+    const response = await world.postWebhook('gitple', {
+      ...edit,
+      category: 'group:message_update',
+      message: { ...edit.message, updated_at: edit.message.updated_at + 5000 },
+    });
+    const { stored } = (await response.json()) as { stored: string[] };
+
+    await eventually(
+      'three delivery frames for the edit',
+      () => deliveries(alice, stored[0]!).length === 3,
+    );
+    expect(
+      deliveries(alice, stored[0]!)
+        .map((f) => [f.target, f.status, f.detail])
+        .sort(),
+    ).toEqual([
+      ['ivs', 'skipped', 'ivs does not support edits'],
+      ['pingstreams', 'skipped', 'pingstreams does not support edits'],
+      ['tigerconnect', 'skipped', 'tigerconnect does not support edits'],
+    ]);
+    alice.close();
+  });
+
+  it('refuses a WebSocket upgrade without a valid app JWT', async () => {
+    const { default: WebSocket } = await import('ws');
+    const refused = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${world.bridge.wsUrl}?token=forged`);
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+      socket.on('error', () => undefined);
+    });
+
+    expect(refused).toBe(401);
+  });
+
   it('waits out a 429 Retry-After and delivers after it', async () => {
     world.tiger.failNextSends(1, { status: 429, retryAfter: '1' });
     const started = Date.now();
