@@ -1,4 +1,5 @@
 import type { EchoMarker } from '../core/inbound';
+import type { RelayMarker } from '../core/outbound';
 import { isProviderName } from '../core/providers';
 
 /**
@@ -10,6 +11,15 @@ export const MARKER_KEYS = {
   eventId: 'bridge_event',
   originMessageId: 'orig_id',
 } as const;
+
+/** The marker as a flat string map: IVS `Attributes`, Gitple `meta`, Pingstreams `attributes`. */
+export function markerAttributes(marker: RelayMarker): Record<string, string> {
+  return {
+    [MARKER_KEYS.origin]: marker.origin,
+    [MARKER_KEYS.eventId]: marker.eventId,
+    [MARKER_KEYS.originMessageId]: marker.originMessageId,
+  };
+}
 
 /** Read the marker from a flat attribute map; undefined when the bridge did not post it. */
 export function readEchoMarker(

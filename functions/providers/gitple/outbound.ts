@@ -1,7 +1,7 @@
 import { NotConfiguredError } from '../../core/errors';
-import type { OutboundAdapter, OutboundCapabilities, RelayMarker } from '../../core/outbound';
+import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
 import type { SecretValues } from '../../infra/secrets';
-import { MARKER_KEYS } from '../marker';
+import { markerAttributes } from '../marker';
 import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
 
 /**
@@ -23,15 +23,6 @@ const CAPABILITIES: OutboundCapabilities = {
   replies: false,
   maxTextLength: GITPLE_MAX_TEXT_LENGTH,
 };
-
-/** The echo marker as Gitple message `meta`, where the inbound side reads it back. */
-export function gitpleMarkerMeta(marker: RelayMarker): Record<string, string> {
-  return {
-    [MARKER_KEYS.origin]: marker.origin,
-    [MARKER_KEYS.eventId]: marker.eventId,
-    [MARKER_KEYS.originMessageId]: marker.originMessageId,
-  };
-}
 
 /**
  * Relays into Gitple group channels as the bridge bot (GITPLE_BOT_USER_ID) through the SDK
@@ -59,7 +50,7 @@ export function createGitpleOutboundAdapter(options: {
       const messageId = await requireClient().sendText(
         target.channel,
         message.text,
-        gitpleMarkerMeta(message.marker),
+        markerAttributes(message.marker),
       );
       return { messageId };
     },

@@ -1,6 +1,6 @@
 import { TRUNCATION_SUFFIX } from '../../core/format';
 import type { RelayMarker } from '../../core/outbound';
-import { MARKER_KEYS } from '../marker';
+import { markerAttributes } from '../marker';
 
 /** IVS caps attribute maps (messages, events, tokens) at 1 KB, keys and values together. */
 export const IVS_ATTRIBUTES_MAX_BYTES = 1024;
@@ -39,14 +39,6 @@ export function fitUtf8Visibly(
   const room = maxBytes - utf8Bytes(TRUNCATION_SUFFIX);
   if (room <= 0) return { text: truncateUtf8(value, Math.max(0, maxBytes)), truncated: true };
   return { text: truncateUtf8(value, room) + TRUNCATION_SUFFIX, truncated: true };
-}
-
-export function markerAttributes(marker: RelayMarker): Record<string, string> {
-  return {
-    [MARKER_KEYS.origin]: marker.origin,
-    [MARKER_KEYS.eventId]: marker.eventId,
-    [MARKER_KEYS.originMessageId]: marker.originMessageId,
-  };
 }
 
 /** Marker plus `sender`, the name trimmed so the whole map stays within 1 KB. */

@@ -1,7 +1,7 @@
 import { NotConfiguredError } from '../../core/errors';
-import type { OutboundAdapter, OutboundCapabilities, RelayMarker } from '../../core/outbound';
+import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
 import type { SecretValues } from '../../infra/secrets';
-import { MARKER_KEYS } from '../marker';
+import { markerAttributes } from '../marker';
 import {
   PINGSTREAMS_BOT_NAME,
   createPingstreamsApiClient,
@@ -30,15 +30,6 @@ const CAPABILITIES: OutboundCapabilities = {
   maxTextLength: PINGSTREAMS_MAX_TEXT_LENGTH,
 };
 
-/** The echo marker as message `attributes`, where the inbound side reads it back. */
-export function pingstreamsMarkerAttributes(marker: RelayMarker): Record<string, string> {
-  return {
-    [MARKER_KEYS.origin]: marker.origin,
-    [MARKER_KEYS.eventId]: marker.eventId,
-    [MARKER_KEYS.originMessageId]: marker.originMessageId,
-  };
-}
-
 /**
  * Relays into Pingstreams requests (the channel id is the `support-group-...` request id) as
  * the bridge bot, PINGSTREAMS_BOT_USER_ID signed in as `<project>_<bot>`. The widget labels
@@ -66,7 +57,7 @@ export function createPingstreamsOutboundAdapter(options: {
         text: message.text,
         type: 'text',
         senderFullname: message.sender.displayName || PINGSTREAMS_BOT_NAME,
-        attributes: pingstreamsMarkerAttributes(message.marker),
+        attributes: markerAttributes(message.marker),
       });
       return { messageId };
     },
