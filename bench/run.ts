@@ -7,6 +7,7 @@ process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
 process.env.AWS_REGION ??= 'us-east-1';
 import { benchRequests } from './requests';
+import { benchReview } from './review';
 
 const latencyMs = 20;
 const concurrency = 64;
@@ -25,6 +26,11 @@ console.log(
 );
 for (const [name, count] of Object.entries(requests.breakdown))
   console.log(`    ${name}: ${count.toFixed(2)}`);
+
+const review = await benchReview(500);
+console.log(
+  `IVS review handler (${review.runs} new messages, each stored): p50 ${review.p50.toFixed(1)} ms, p99 ${review.p99.toFixed(1)} ms, max ${review.max.toFixed(1)} ms; p99 is ${(review.p99 / review.deadlineMs).toFixed(2)} of the ${review.deadlineMs} ms deadline`,
+);
 
 // Start-up in its own process, so nothing this run loaded is counted or shared.
 console.log('local runtime start-up (target: well under 2 s):');
