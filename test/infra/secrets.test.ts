@@ -44,7 +44,10 @@ describe('provider secrets', () => {
       client: new SecretsManagerClient({ region: 'us-west-2' }),
     });
 
-    const error = await source.load().catch((e: unknown) => e as Error);
+    const error = (await source.load().then(
+      () => new Error('expected a refusal'),
+      (e: unknown) => e,
+    )) as Error;
 
     expect(error.message).toContain('PROVIDER_SECRETS_ARN');
     expect(error.message).not.toContain('just-a-string-secret');
