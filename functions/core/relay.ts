@@ -128,8 +128,7 @@ export async function relayEventTo(
             detail: `${target.provider} does not support ${isEdit ? 'edits' : 'deletes'}`,
           };
         }
-        // An edit or delete may start at a copy: follow it back to the origin first.
-        const root = (await deps.state.findOrigin(originRef)) ?? originRef;
+        const root = await rootOf(originRef, deps.state);
         // The bridge's own deletes come back (IVS logs them, Gitple reports them) as new
         // delete events of a copy; the first delete of a message claims it, the rest stop here.
         if (!isEdit && !(await deps.state.claimDeletion(root, event.id))) {
@@ -138,10 +137,7 @@ export async function relayEventTo(
             detail: 'the message was already deleted through the bridge',
           };
         }
-        const copyId =
-          root.provider === target.provider && root.channel === target.channel
-            ? root.messageId
-            : await deps.state.findCopy(root, target);
+        const copyId = await copyIn(root, target, deps.state);
         if (!copyId)
           return { status: 'skipped', detail: 'the original message was never relayed there' };
         if (isEdit) {
@@ -245,9 +241,13 @@ async function withRetries(
   }
 }
 
-async function findCopyFor(origin: MessageRef, target: DeliveryTarget, state: RelayState) {
-  // An edit or delete may start at a copy: follow it back to the origin first.
-  const root = (await state.findOrigin(origin)) ?? origin;
+/** An edit, delete or reply may point at a copy: the origin it was copied from, or itself. */
+async function rootOf(ref: MessageRef, state: RelayState): Promise<MessageRef> {
+  return (await state.findOrigin(ref)) ?? ref;
+}
+
+/** The id a root message has in one target channel: itself there, else its relayed copy. */
+async function copyIn(root: MessageRef, target: DeliveryTarget, state: RelayState) {
   if (root.provider === target.provider && root.channel === target.channel) return root.messageId;
   return state.findCopy(root, target);
 }
@@ -275,11 +275,11 @@ async function buildOutbound(
   const fitted = fitText(formatted, caps.maxTextLength);
   let replyTo: string | undefined;
   if (message.replyTo && caps.replies) {
-    replyTo = await findCopyFor(
+    const repliedTo = await rootOf(
       { provider: event.data.provider, channel: event.data.channel.id, messageId: message.replyTo },
-      target,
       deps.state,
     );
+    replyTo = await copyIn(repliedTo, target, deps.state);
   }
   return {
     message: {
