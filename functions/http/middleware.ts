@@ -4,7 +4,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { MalformedJsonError, PayloadTooLargeError } from '../core/errors';
+import { PayloadTooLargeError } from '../core/errors';
+import { parseJsonText } from './json';
 import { createLogger, type Logger } from '../core/log';
 import { problemResponse, toProblem } from './problem';
 
@@ -41,11 +42,7 @@ export function jsonBody(options: { optional?: boolean } = {}): HttpMiddleware {
         request.event.jsonBody = {};
         return;
       }
-      try {
-        request.event.jsonBody = JSON.parse(text);
-      } catch (error) {
-        throw new MalformedJsonError('the body is not valid JSON', { cause: error });
-      }
+      request.event.jsonBody = parseJsonText(text);
     },
   };
 }
