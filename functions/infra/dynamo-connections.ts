@@ -1,12 +1,11 @@
 import {
-  BatchWriteItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { batchWriteAll } from './dynamo-batch-write';
 import {
   CONNECTION_TTL_SECONDS,
   type ConnectionInfo,
@@ -114,16 +113,10 @@ export class DynamoConnectionStore implements ConnectionStore {
         ProjectionExpression: 'pk, sk',
       }),
     );
-    let requests: WriteRequest[] = Items.map((item) => ({
-      DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } },
-    }));
-    while (requests.length > 0) {
-      const chunk = requests.slice(0, 25);
-      requests = requests.slice(25);
-      const response = await this.client.send(
-        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: chunk } }),
-      );
-      requests.push(...(response.UnprocessedItems?.[this.tableName] ?? []));
-    }
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      Items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk!, sk: item.sk! } } })),
+    );
   }
 }

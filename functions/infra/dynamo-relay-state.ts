@@ -1,6 +1,5 @@
 import {
   BatchGetItemCommand,
-  BatchWriteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -8,6 +7,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { isProviderName } from '../core/providers';
+import { batchWriteAll } from './dynamo-batch-write';
 import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
   deliveryKey,
@@ -90,7 +90,7 @@ export class DynamoRelayState implements RelayState {
       return;
     }
     // The delivery and both directions of the id map in one request.
-    let requests: WriteRequest[] = [
+    const requests: WriteRequest[] = [
       { PutRequest: { Item: deliveryItem } },
       {
         PutRequest: {
@@ -115,14 +115,7 @@ export class DynamoRelayState implements RelayState {
         },
       },
     ];
-    for (let attempt = 0; requests.length > 0; attempt += 1) {
-      if (attempt > 5) throw new Error('delivery and message-id map write left unprocessed items');
-      const response = await this.client.send(
-        new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
-      );
-      requests = response.UnprocessedItems?.[this.tableName] ?? [];
-      if (requests.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-    }
+    await batchWriteAll(this.client, this.tableName, requests);
   }
 
   async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
