@@ -12,7 +12,7 @@ import {
   createManagementClient,
 } from '../functions/infra/api-gateway-broadcaster';
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
-import { startEmbeddedDynamo } from '../local/embedded-dynamo';
+import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
 
 export interface FanOutResult {
   connections: number;

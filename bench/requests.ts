@@ -17,7 +17,7 @@ import {
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { DynamoEventStore } from '../functions/infra/dynamo-event-store';
 import { DynamoRelayState } from '../functions/infra/dynamo-relay-state';
-import { startEmbeddedDynamo } from '../local/embedded-dynamo';
+import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
 
 export interface RequestCounts {
   perNewEvent: number;

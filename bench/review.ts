@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { parseBridgesConfig } from '../functions/core/bridges';
 import { createLogger } from '../functions/core/log';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
-import { createRuntime, setRuntime } from '../functions/infra/runtime';
+import { createRuntime, setRuntime } from '../functions/runtime/runtime';
 import { envSecrets } from '../functions/infra/secrets';
 import { reviewIvsMessage } from '../functions/ivs-review';
-import { startEmbeddedDynamo } from '../local/embedded-dynamo';
+import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
 
 export interface ReviewTimes {
   runs: number;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startLocalBridge } from '../local/bridge';
-import { createLocalLog } from '../local/log';
+import { createLocalLog } from '../local/tooling/log';
 
 const RUNS = 5;
 const ROOT = resolve(import.meta.dirname, '..');

@@ -8,7 +8,7 @@ import {
 } from './http/middleware';
 import { jsonResponse } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import { answerAzStackCallback } from './providers/azstack/auth-callback';
 
 /**

@@ -4,8 +4,8 @@ import type { Context } from 'aws-lambda';
 import { replayDeadLetter } from './core/dead-letter-replay';
 import { RelayOutOfTimeError } from './core/relay';
 import { parseWith } from './core/validation';
-import { requireEnv } from './infra/config';
-import { getRelayRuntime, relayDepsFor } from './infra/relay-runtime';
+import { requireEnv } from './runtime/config';
+import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
 import { SqsDeadLetterReader } from './infra/sqs-dead-letter-reader';
 
 const DlqCommand = v.object({

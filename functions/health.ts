@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { problemErrors, type HttpEvent, type HttpResult } from './http/middleware';
 import { jsonResponse } from './http/problem';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import { providerStatus } from './providers/status';
 
 /** `GET /health`: liveness plus which providers have credentials, never the credentials. */

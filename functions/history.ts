@@ -7,7 +7,7 @@ import { appAuth, requireIdentity, type AuthenticatedEvent } from './http/auth';
 import { problemErrors, type HttpResult } from './http/middleware';
 import { jsonResponse } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 
 const HistoryQuery = v.object({
   after: v.optional(v.pipe(v.string(), v.minLength(1))),

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { ingestNormalized } from './core/ingest';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import { normalizeIvsChatLogRecord } from './providers/ivs/inbound';
 import { IvsChatLogRecordSchema } from './providers/ivs/schema';
 

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ingestNormalized } from './core/ingest';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import { normalizeIvsReviewInput } from './providers/ivs/inbound';
 import { IvsReviewInputSchema } from './providers/ivs/schema';
 

@@ -3,7 +3,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import type { CommonEvent } from './core/event';
 import { relayBatch, type BatchRecord } from './core/relay-batch';
 import { encodeCursor } from './infra/dynamo-event-store';
-import { getRelayRuntime, relayDepsFor } from './infra/relay-runtime';
+import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
 
 /** Leave this much of the Lambda's time for settling records after the last retry wait. */
 const DEADLINE_MARGIN_MS = 5000;

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import {
   DEFAULT_POLL_BUDGET_MS,
   pollBudgetMs,

@@ -3,7 +3,7 @@ import { appAuth, requireIdentity, type AuthenticatedEvent } from './http/auth';
 import { bodyText, jsonBody, problemErrors, type HttpResult } from './http/middleware';
 import { jsonResponse } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
-import { getRuntime, type Runtime } from './infra/runtime';
+import { getRuntime, type Runtime } from './runtime/runtime';
 import { createTokenIssuer, type TokenClients, type TokenIssuer } from './providers/token-minters';
 
 /** `POST /tokens/{provider}`: mint a client token for the caller of a verified app JWT. */

@@ -10,7 +10,7 @@ import {
   type HttpResult,
 } from './http/middleware';
 import { jsonResponse } from './http/problem';
-import { getRuntime } from './infra/runtime';
+import { getRuntime } from './runtime/runtime';
 import { createWebhookAdapter } from './providers/webhook-adapters';
 
 /** `POST /webhooks/{provider}`: verify, normalize and store one provider delivery. */

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { isBridgeError } from './core/errors';
 import { appJwtVerifierFor } from './infra/app-jwt';
-import { getRelayRuntime } from './infra/relay-runtime';
+import { getRelayRuntime } from './runtime/relay-runtime';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined>;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { getRelayRuntime } from './infra/relay-runtime';
+import { getRelayRuntime } from './runtime/relay-runtime';
 
 /** `$disconnect`: forget the connection and its subscriptions (TTL catches any that is missed). */
 export async function disconnectClient(

@@ -5,7 +5,7 @@ import {
   toErrorFrame,
   type ServerFrame,
 } from './core/client-actions';
-import { getRelayRuntime } from './infra/relay-runtime';
+import { getRelayRuntime } from './runtime/relay-runtime';
 
 /**
  * Every client frame (`subscribe`, `unsubscribe`, `send`, `ping`, and `$default` for anything

@@ -1,6 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { STREAM_CONSUMERS } from '../functions/infra/functions';
+import { STREAM_CONSUMERS } from '../functions/definitions/functions';
 import type { ChatBridgeStack } from './chat-bridge-stack';
 import { FUNCTION_NAMES, wiringOf, type Invocation } from './function-wiring';
 

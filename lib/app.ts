@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Bridges } from '../functions/core/bridges';
-import { loadBridgesFile } from '../functions/infra/config';
+import { loadBridgesFile } from '../functions/runtime/config';
 import { ChatBridgeStack } from './chat-bridge-stack';
 import type { BundlingMode } from './house-function';
 import type { Settings } from './settings';

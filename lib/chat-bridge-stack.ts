@@ -4,7 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Bridges } from '../functions/core/bridges';
-import { SECRET_ENV_VARS, type EnvName } from '../functions/infra/env-names';
+import { SECRET_ENV_VARS, type EnvName } from '../functions/definitions/env-names';
 import {
   FUNCTIONS,
   HTTP_ROUTES,
@@ -12,8 +12,8 @@ import {
   STREAM_CONSUMERS,
   WS_ROUTES,
   type FunctionName,
-} from '../functions/infra/functions';
-import { EVENTS_TABLE, STATE_TABLE } from '../functions/infra/tables';
+} from '../functions/definitions/functions';
+import { EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { ivsRelayRooms, grantWiring } from './function-grants';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';

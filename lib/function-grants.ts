@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Bridges } from '../functions/core/bridges';
-import { EVENTS_TABLE, STATE_TABLE } from '../functions/infra/tables';
+import { EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
 import type { FunctionWiring } from './function-wiring';
 import { EVENTS_ACCESS, STATE_ACCESS, tableStatements } from './table-access';
 

@@ -5,7 +5,7 @@ import {
   STREAM_CONSUMERS,
   WS_ROUTES,
   type FunctionName,
-} from '../functions/infra/functions';
+} from '../functions/definitions/functions';
 import type { EventsAccess, StateAccess } from './table-access';
 
 /**

@@ -6,8 +6,8 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EnvName } from '../functions/infra/env-names';
-import type { FunctionDefinition } from '../functions/infra/functions';
+import type { EnvName } from '../functions/definitions/env-names';
+import type { FunctionDefinition } from '../functions/definitions/functions';
 
 /** The repository root: entries and the lock file are resolved from here, not from the cwd. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));

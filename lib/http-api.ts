@@ -10,7 +10,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, HttpRoute } from '../functions/infra/functions';
+import type { FunctionName, HttpRoute } from '../functions/definitions/functions';
 
 export interface ThrottleDefaults {
   /** Steady-state requests per second across the API. */

@@ -4,9 +4,9 @@ import { FilterCriteria, StartingPosition, type IFunction } from 'aws-cdk-lib/aw
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName, StreamConsumer } from '../functions/infra/functions';
-import { RELAY_STREAM_SETTINGS } from '../functions/infra/relay-settings';
-import type { TableDefinition } from '../functions/infra/tables';
+import type { FunctionName, StreamConsumer } from '../functions/definitions/functions';
+import { RELAY_STREAM_SETTINGS } from '../functions/definitions/relay-settings';
+import type { TableDefinition } from '../functions/definitions/tables';
 
 /** How long a parked delivery or a failed stream batch waits to be replayed: SQS's maximum. */
 const KEEP_FOR = Duration.days(14);

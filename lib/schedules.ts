@@ -4,7 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName, ScheduledFunction } from '../functions/infra/functions';
+import type { FunctionName, ScheduledFunction } from '../functions/definitions/functions';
 
 export interface FunctionSchedulesProps {
   schedules: readonly ScheduledFunction[];

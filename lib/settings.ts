@@ -1,5 +1,5 @@
-import { ENV_VARS, SECRET_ENV_VARS, type EnvName } from '../functions/infra/env-names';
-import { TABLES } from '../functions/infra/tables';
+import { ENV_VARS, SECRET_ENV_VARS, type EnvName } from '../functions/definitions/env-names';
+import { TABLES } from '../functions/definitions/tables';
 
 /** Variables the stack itself sets on every function; a user never supplies them. */
 export const STACK_OWNED_ENV: readonly EnvName[] = [

@@ -1,6 +1,6 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { TableDefinition } from '../functions/infra/tables';
+import type { TableDefinition } from '../functions/definitions/tables';
 
 /** The table itself, or one of its indexes by name (checked against the definition at synth). */
 type Target = 'table' | { index: string };
@@ -78,7 +78,7 @@ function targetArn(table: ITable, definition: TableDefinition, target: Target): 
   const indexes = [...definition.localIndexes, ...definition.globalIndexes];
   if (!indexes.some((index) => index.indexName === target.index)) {
     throw new Error(
-      `table access: ${definition.logicalName} has no index "${target.index}" (functions/infra/tables.ts)`,
+      `table access: ${definition.logicalName} has no index "${target.index}" (functions/definitions/tables.ts)`,
     );
   }
   return `${table.tableArn}/index/${target.index}`;

@@ -8,10 +8,10 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import type { TableDefinition } from '../functions/infra/tables';
+import type { TableDefinition } from '../functions/definitions/tables';
 
 /**
- * One DynamoDB table exactly as functions/infra/tables.ts defines it (the local runtime builds
+ * One DynamoDB table exactly as functions/definitions/tables.ts defines it (the local runtime builds
  * its tables from the same definition). Every key is a string: the store writes `S` values.
  */
 export function createTable(scope: Construct, definition: TableDefinition): Table {

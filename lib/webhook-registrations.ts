@@ -1,5 +1,5 @@
-import { HTTP_ROUTES, type FunctionName } from '../functions/infra/functions';
-import type { SECRET_ENV_VARS } from '../functions/infra/env-names';
+import { HTTP_ROUTES, type FunctionName } from '../functions/definitions/functions';
+import type { SECRET_ENV_VARS } from '../functions/definitions/env-names';
 import type { ProviderName } from '../functions/core/providers';
 
 type SecretName = (typeof SECRET_ENV_VARS)[number];

@@ -12,7 +12,10 @@ import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, WebSocketRoute as RouteDefinition } from '../functions/infra/functions';
+import type {
+  FunctionName,
+  WebSocketRoute as RouteDefinition,
+} from '../functions/definitions/functions';
 import type { ThrottleDefaults } from './http-api';
 
 /** The one stage clients connect to: `wss://<api>.execute-api.<region>.amazonaws.com/live`. */

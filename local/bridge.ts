@@ -8,28 +8,28 @@ import {
   STREAM_CONSUMERS,
   WS_ROUTES,
   type FunctionDefinition,
-} from '../functions/infra/functions';
-import { RELAY_STREAM_SETTINGS } from '../functions/infra/relay-settings';
-import { createRuntime, setRuntime } from '../functions/infra/runtime';
-import { TABLES } from '../functions/infra/tables';
+} from '../functions/definitions/functions';
+import { RELAY_STREAM_SETTINGS } from '../functions/definitions/relay-settings';
+import { createRuntime, setRuntime } from '../functions/runtime/runtime';
+import { TABLES } from '../functions/definitions/tables';
 import {
   DEFAULT_DATA_DIR,
   resolveDevSecrets,
   STREAM_FAILURES_FILE,
   type DevSecret,
-} from './dev-config';
-import { lockDataFolder } from './data-lock';
-import { startEmbeddedDynamo } from './embedded-dynamo';
-import { FunctionHost, type FunctionModule } from './function-host';
-import { createHttpGateway } from './http-gateway';
-import type { RouteSpec } from './http-routes';
-import { createLocalLog, errorChain, type LocalLog } from './log';
-import { closeServer, listen } from './net';
-import { startSqsEmulator } from './sqs-emulator';
-import { StreamFailureDestination } from './stream-failures';
-import { StreamPoller, type FailedStreamBatch, type StreamSettings } from './stream-poller';
-import { startStreamProxy, type StreamedTable } from './stream-proxy';
-import { createWsGateway, type WsRouteSpec } from './ws-gateway';
+} from './tooling/dev-config';
+import { lockDataFolder } from './dynamo/data-lock';
+import { startEmbeddedDynamo } from './dynamo/embedded-dynamo';
+import { FunctionHost, type FunctionModule } from './lambda/function-host';
+import { createHttpGateway } from './gateway/http-gateway';
+import type { RouteSpec } from './gateway/http-routes';
+import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
+import { closeServer, listen } from './tooling/net';
+import { startSqsEmulator } from './sqs/sqs-emulator';
+import { StreamFailureDestination } from './dynamo/stream-failures';
+import { StreamPoller, type FailedStreamBatch, type StreamSettings } from './dynamo/stream-poller';
+import { startStreamProxy, type StreamedTable } from './dynamo/stream-proxy';
+import { createWsGateway, type WsRouteSpec } from './gateway/ws-gateway';
 
 /** A stream consumer as STREAM_CONSUMERS declares one; tests may name their own functions. */
 export interface StreamConsumerSpec {
@@ -103,7 +103,7 @@ export interface LocalBridge {
 /**
  * The whole bridge on loopback with the same handlers as on AWS: HTTP API, WebSocket API with
  * `@connections`, Lambda Invoke, DynamoDB (dynalite) with stream emulation driving the
- * STREAM_CONSUMERS. Everything comes from the shared definitions in functions/infra.
+ * STREAM_CONSUMERS. Everything comes from the shared definitions in functions/definitions.
  */
 export async function startLocalBridge(options: LocalBridgeOptions = {}): Promise<LocalBridge> {
   const started = performance.now();

@@ -1,8 +1,8 @@
-import { bannerJson, bannerLines } from './banner';
+import { bannerJson, bannerLines } from './tooling/banner';
 import { startLocalBridge } from './bridge';
-import { parseCliArgs, USAGE } from './cli-args';
-import { loadDotEnv } from './dev-config';
-import { createLocalLog, errorChain } from './log';
+import { parseCliArgs, USAGE } from './tooling/cli-args';
+import { loadDotEnv } from './tooling/dev-config';
+import { createLocalLog, errorChain } from './tooling/log';
 
 /** `npm start`: the whole bridge on loopback, configured from the environment and `.env`. */
 async function main(): Promise<void> {

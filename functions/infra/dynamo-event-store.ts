@@ -8,7 +8,7 @@ import {
 import { ValidationError } from '../core/errors';
 import type { CommonEvent } from '../core/event';
 import type { EventPage, EventStore, PutOutcome, StoredEvent } from '../core/ports';
-import { EVENTS_TABLE } from './tables';
+import { EVENTS_TABLE } from '../definitions/tables';
 
 export interface DynamoEventStoreOptions {
   client: DynamoDBClient;

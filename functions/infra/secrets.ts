@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../core/errors';
-import type { EnvName } from './env-names';
+import type { EnvName } from '../definitions/env-names';
 
 export type SecretValues = Partial<Record<EnvName, string>>;
 

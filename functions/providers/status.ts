@@ -1,4 +1,4 @@
-import type { EnvName } from '../infra/env-names';
+import type { EnvName } from '../definitions/env-names';
 import type { SecretValues } from '../infra/secrets';
 
 /**

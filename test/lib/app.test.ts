@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors';
-import { SECRET_ENV_VARS } from '../../functions/infra/env-names';
+import { SECRET_ENV_VARS } from '../../functions/definitions/env-names';
 import { loadBridgesForSynth } from '../../lib/app';
 import { SETTING_NAMES, STACK_OWNED_ENV, settingsFromEnv } from '../../lib/settings';
 import { ROOM_A, writeBridgesFile } from './stack-fixture';

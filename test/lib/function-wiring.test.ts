@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/infra/functions';
+import { FUNCTIONS } from '../../functions/definitions/functions';
 import {
   FUNCTION_NAMES,
   FUNCTION_WIRING,

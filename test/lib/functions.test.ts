@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS, type FunctionName } from '../../functions/infra/functions';
-import { EVENTS_TABLE, STATE_TABLE } from '../../functions/infra/tables';
+import { FUNCTIONS, type FunctionName } from '../../functions/definitions/functions';
+import { EVENTS_TABLE, STATE_TABLE } from '../../functions/definitions/tables';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, wiringOf } from '../../lib/function-wiring';
 import { BUNDLED_BRIDGES_FILE } from '../../lib/house-function';
 import { logicalIdOf, synthTestStack } from './stack-fixture';

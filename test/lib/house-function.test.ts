@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { FUNCTIONS } from '../../functions/infra/functions';
+import { FUNCTIONS } from '../../functions/definitions/functions';
 import { BUNDLED_BRIDGES_FILE, HouseFunction } from '../../lib/house-function';
 import { writeBridgesFile } from './stack-fixture';
 

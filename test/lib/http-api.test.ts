@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../../functions/infra/functions';
+import { HTTP_ROUTES } from '../../functions/definitions/functions';
 import { DEFAULT_THROTTLE } from '../../lib/http-api';
 import { WEBHOOK_REGISTRATIONS } from '../../lib/webhook-registrations';
 import { logicalIdOf, synthTestStack } from './stack-fixture';

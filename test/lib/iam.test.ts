@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STREAM_CONSUMERS, type FunctionName } from '../../functions/infra/functions';
+import { STREAM_CONSUMERS, type FunctionName } from '../../functions/definitions/functions';
 import { FUNCTION_NAMES, wiringOf } from '../../lib/function-wiring';
 import type { ChatBridgeStack } from '../../lib/chat-bridge-stack';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RELAY_STREAM_SETTINGS } from '../../functions/infra/relay-settings';
+import { RELAY_STREAM_SETTINGS } from '../../functions/definitions/relay-settings';
 import { logicalIdOf, resourcesOf, synthTestStack } from './stack-fixture';
 
 describe('relay: the events stream and the delivery dead-letter queue', () => {

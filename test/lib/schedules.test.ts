@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEDULED_FUNCTIONS } from '../../functions/infra/functions';
+import { SCHEDULED_FUNCTIONS } from '../../functions/definitions/functions';
 import { logicalIdOf, resourcesOf, synthTestStack } from './stack-fixture';
 
 describe('scheduled functions', () => {

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_TABLE, STATE_TABLE } from '../../functions/infra/tables';
+import { EVENTS_TABLE, STATE_TABLE } from '../../functions/definitions/tables';
 import { logicalIdOf, synthTestStack } from './stack-fixture';
 
-describe('DynamoDB tables, as functions/infra/tables.ts defines them', () => {
+describe('DynamoDB tables, as functions/definitions/tables.ts defines them', () => {
   const { stack, template } = synthTestStack();
 
   it('creates exactly the two defined tables', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WS_ROUTES } from '../../functions/infra/functions';
+import { WS_ROUTES } from '../../functions/definitions/functions';
 import { DEFAULT_THROTTLE } from '../../lib/http-api';
 import { ROUTE_SELECTION_EXPRESSION, WEBSOCKET_STAGE_NAME } from '../../lib/websocket-api';
 import { logicalIdOf, resourcesOf, synthTestStack } from './stack-fixture';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalBridge, type LocalBridge, type LocalBridgeOptions } from '../../local/bridge';
-import { createLocalLog } from '../../local/log';
+import { createLocalLog } from '../../local/tooling/log';
 
 export interface TestBridge extends LocalBridge {
   /** Every line the local runtime logged. */

@@ -8,7 +8,7 @@ import {
   readProviderSettings,
   tokenRefreshAt,
   type CachedToken,
-} from '../../functions/providers/provider-http';
+} from '../../functions/providers/shared/provider-http';
 
 const NOW = Date.parse('2024-05-02T10:00:00.000Z');
 const HOUR = 60 * 60_000;

@@ -13,7 +13,7 @@ import {
   type DeleteMessageEvent,
 } from 'amazon-ivs-chat-messaging';
 import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
-import { closeServer, listen, readBody, sourceIp } from '../../local/net';
+import { closeServer, listen, readBody, sourceIp } from '../../local/tooling/net';
 
 /**
  * A local Amazon IVS Chat: the control plane as `@aws-sdk/client-ivschat` speaks it (rest-json,

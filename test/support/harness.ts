@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo/embedded-dynamo';
 import { parseBridgesConfig, type Bridges } from '../../functions/core/bridges';
 import { createLogger } from '../../functions/core/log';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { DynamoEventStore } from '../../functions/infra/dynamo-event-store';
-import { createRuntime, setRuntime, type Runtime } from '../../functions/infra/runtime';
+import { createRuntime, setRuntime, type Runtime } from '../../functions/runtime/runtime';
 import { envSecrets } from '../../functions/infra/secrets';
 import { readFileSync } from 'node:fs';
 

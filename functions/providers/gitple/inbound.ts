@@ -1,7 +1,7 @@
 import type { EventType, MessageData, Person } from '../../core/event';
 import { ValidationError } from '../../core/errors';
 import type { EventDraft, Normalized } from '../../core/inbound';
-import { readEchoMarker, withoutMarker } from '../marker';
+import { readEchoMarker, withoutMarker } from '../shared/marker';
 import type {
   GitpleCategory,
   GitpleChannel,

@@ -10,7 +10,7 @@ import {
   tokenRefreshAt,
   type CachedToken,
   type ProviderConfigResult,
-} from '../provider-http';
+} from '../shared/provider-http';
 import { GITPLE_SESSION_TTL_MS, gitplePlatformApi, type GitplePlatformApi } from './token';
 
 /** The SDK refreshes its token whenever less than an hour is left [V S6 `MIN_TOKEN_SECONDS`]. */

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ConfigError, ProviderError } from '../../core/errors';
 import type { SecretValues } from '../../infra/secrets';
-import { createProviderHttp } from '../provider-http';
+import { createProviderHttp } from '../shared/provider-http';
 import type { TokenMinter } from '../token-minters';
 
 /** How long a minted Gitple session token lives; the frontend asks again after it. */

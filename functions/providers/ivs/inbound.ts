@@ -1,5 +1,5 @@
 import type { EventDraft, Normalized } from '../../core/inbound';
-import { readEchoMarker, withoutMarker } from '../marker';
+import { readEchoMarker, withoutMarker } from '../shared/marker';
 import type { IvsChatLogRecord, IvsReviewInput } from './schema';
 
 /** The SendEvent name the bridge uses in its alternative delivery mode. */

@@ -1,6 +1,6 @@
 import { TRUNCATION_SUFFIX } from '../../core/format';
 import type { RelayMarker } from '../../core/outbound';
-import { markerAttributes } from '../marker';
+import { markerAttributes } from '../shared/marker';
 
 /** IVS caps attribute maps (messages, events, tokens) at 1 KB, keys and values together. */
 export const IVS_ATTRIBUTES_MAX_BYTES = 1024;

@@ -10,7 +10,7 @@ import {
   tokenRefreshAt,
   type CachedToken,
   type ProviderConfigResult,
-} from '../provider-http';
+} from '../shared/provider-http';
 import { PINGSTREAMS_DEFAULT_API_URL, pingstreamsCustomClaims } from './token';
 
 /** The bot's first name in its custom JWT (Pingstreams shows it for the project user). */

@@ -1,6 +1,6 @@
 import type { Attachment, MessageData } from '../../core/event';
 import type { EventDraft, Normalized } from '../../core/inbound';
-import { readEchoMarker, withoutMarker } from '../marker';
+import { readEchoMarker, withoutMarker } from '../shared/marker';
 import type {
   PingstreamsEventKind,
   PingstreamsMessage,

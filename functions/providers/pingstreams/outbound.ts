@@ -1,7 +1,7 @@
 import { NotConfiguredError } from '../../core/errors';
 import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
 import type { SecretValues } from '../../infra/secrets';
-import { markerAttributes } from '../marker';
+import { markerAttributes } from '../shared/marker';
 import {
   PINGSTREAMS_BOT_NAME,
   createPingstreamsApiClient,

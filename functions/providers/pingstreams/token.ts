@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import { ProviderError } from '../../core/errors';
 import type { AppIdentity } from '../../core/identity';
-import { createProviderHttp } from '../provider-http';
+import { createProviderHttp } from '../shared/provider-http';
 import type { TokenMinter } from '../token-minters';
 
 export const PINGSTREAMS_DEFAULT_API_URL = 'https://api.pingstreams.com/v3';

@@ -6,7 +6,7 @@ import {
   httpBaseUrl,
   readProviderSettings,
   type ProviderConfigResult,
-} from '../provider-http';
+} from '../shared/provider-http';
 
 /** Production REST base of the current JS SDK (providers.md §4, S12). */
 export const DEFAULT_TIGERCONNECT_API_URL = 'https://api.tigertext.me';

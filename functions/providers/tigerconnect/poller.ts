@@ -46,7 +46,7 @@ export interface TigerConnectPollOutcome {
   skipped?: string;
 }
 
-/** What the poller needs of the runtime (functions/infra/runtime.ts `Runtime` satisfies it). */
+/** What the poller needs of the runtime (functions/runtime/runtime.ts `Runtime` satisfies it). */
 export interface PollerRuntime extends IngestDeps {
   secrets: SecretsSource;
   env: NodeJS.ProcessEnv;

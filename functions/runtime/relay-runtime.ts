@@ -1,0 +1,102 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { ConnectionStore } from '../core/connections';
+import type { OutboundAdapter } from '../core/outbound';
+import type { ProviderName } from '../core/providers';
+import type { RelayDeps } from '../core/relay';
+import type { DeadLetterQueue } from '../core/relay-ports';
+import { createOutboundAdapters } from '../providers/outbound-adapters';
+import {
+  ApiGatewayBroadcaster,
+  createManagementClient,
+  DEFAULT_FAN_OUT,
+  type FanOutOptions,
+} from '../infra/api-gateway-broadcaster';
+import { positiveIntEnv, requireEnv } from './config';
+import { DynamoConnectionStore } from '../infra/dynamo-connections';
+import { DynamoRelayState } from '../infra/dynamo-relay-state';
+import { getRuntime, type Runtime } from './runtime';
+import type { SecretValues } from '../infra/secrets';
+import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
+
+/** What the relay and the WebSocket handlers need on top of the ingest runtime. */
+export interface RelayRuntime {
+  base: Runtime;
+  state: DynamoRelayState;
+  connections: ConnectionStore;
+  broadcaster: ApiGatewayBroadcaster;
+  deadLetters: DeadLetterQueue;
+  fanOut: FanOutOptions;
+  adapters(secrets: SecretValues): Partial<Record<ProviderName, OutboundAdapter>>;
+}
+
+export function createRelayRuntime(
+  base: Runtime,
+  overrides: Partial<RelayRuntime> = {},
+): RelayRuntime {
+  const { env } = base;
+  const stateTable = requireEnv(env, 'STATE_TABLE');
+  const fanOut: FanOutOptions = {
+    concurrency: positiveIntEnv(env, 'FANOUT_CONCURRENCY', DEFAULT_FAN_OUT.concurrency),
+    timeoutMs: positiveIntEnv(env, 'FANOUT_TIMEOUT_MS', DEFAULT_FAN_OUT.timeoutMs),
+  };
+  const connections = overrides.connections ?? new DynamoConnectionStore(base.dynamo, stateTable);
+  // Adapters hold warm sockets and token caches: one set per container, rebuilt only when
+  // the secrets change (a rotation).
+  let cached:
+    { secrets: SecretValues; adapters: Partial<Record<ProviderName, OutboundAdapter>> } | undefined;
+  return {
+    base,
+    fanOut,
+    state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
+    connections,
+    broadcaster:
+      overrides.broadcaster ??
+      new ApiGatewayBroadcaster(
+        connections,
+        createManagementClient(requireEnv(env, 'WS_MANAGEMENT_ENDPOINT'), fanOut),
+        base.log,
+        fanOut,
+      ),
+    deadLetters:
+      overrides.deadLetters ??
+      new SqsDeadLetterQueue(new SQSClient({}), requireEnv(env, 'DEAD_LETTER_QUEUE_URL')),
+    adapters:
+      overrides.adapters ??
+      ((secrets) => {
+        if (cached?.secrets !== secrets)
+          cached = { secrets, adapters: createOutboundAdapters({ secrets, env }) };
+        return cached.adapters;
+      }),
+  };
+}
+
+let current: RelayRuntime | undefined;
+
+/** The relay runtime on top of the current base runtime, rebuilt when that one is replaced. */
+export function getRelayRuntime(): RelayRuntime {
+  const base = getRuntime();
+  if (current?.base !== base) current = createRelayRuntime(base);
+  return current;
+}
+
+export function setRelayRuntime(runtime: RelayRuntime | undefined): void {
+  current = runtime;
+}
+
+/** The relay core's dependencies for one invocation (a stream batch or a replay run). */
+export async function relayDepsFor(
+  runtime: RelayRuntime,
+  options: { deadline?: number } = {},
+): Promise<RelayDeps> {
+  const secrets = await runtime.base.secrets.load();
+  return {
+    bridges: runtime.base.bridges,
+    adapters: runtime.adapters(secrets),
+    state: runtime.state,
+    broadcaster: runtime.broadcaster.forBatch(),
+    deadLetters: runtime.deadLetters,
+    metrics: runtime.base.metrics,
+    log: runtime.base.log,
+    ...(options.deadline !== undefined && { deadline: options.deadline }),
+  };
+}

@@ -1,0 +1,232 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { TableDefinition } from '../../functions/definitions/tables';
+import type { LocalLog } from '../tooling/log';
+import { closeServer, listen, readBody } from '../tooling/net';
+import { changeOf, sequenceNumbers, streamRecord, type Item } from './stream-records';
+
+export interface StreamedTable {
+  tableName: string;
+  definition: TableDefinition;
+  streamArn: string;
+}
+
+export interface StreamProxyOptions {
+  /** The DynamoDB-compatible server the proxy forwards to. */
+  target: string;
+  tables: StreamedTable[];
+  region: string;
+  log: LocalLog;
+  onRecord: (table: StreamedTable, record: DynamoDBRecord) => void;
+  host?: string;
+  port?: number;
+}
+
+export interface StreamProxy {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+interface Forwarded {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * dynalite has no streams, so the handlers reach it through this proxy, which forwards every
+ * request unchanged and, after a successful write to a table with `stream: true`, emits the
+ * stream record DynamoDB would: the item is read before and after the write to tell INSERT
+ * from MODIFY from REMOVE (an unchanged item and a failed conditional write emit nothing).
+ * Streamed writes go one at a time so the sequence numbers follow commit order.
+ */
+export async function startStreamProxy(options: StreamProxyOptions): Promise<StreamProxy> {
+  const target = new URL(options.target);
+  const tables = new Map(options.tables.map((table) => [table.tableName, table]));
+  const nextSequence = sequenceNumbers();
+  let writeQueue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = writeQueue.then(work);
+    writeQueue = result.catch(() => undefined);
+    return result;
+  };
+
+  const forward = (headers: IncomingHttpHeaders, path: string, body: Buffer): Promise<Forwarded> =>
+    new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path,
+          method: 'POST',
+          headers: { ...headers, host: target.host, 'content-length': String(body.length) },
+        },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('end', () =>
+            resolve({
+              status: incoming.statusCode ?? 500,
+              headers: incoming.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+          incoming.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  /** A consistent read straight from the store, bypassing the proxy. */
+  const getItem = async (tableName: string, key: Item): Promise<Item | undefined> => {
+    const answer = await forward(
+      {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        // dynalite wants a signature-shaped header; it does not check it.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20240101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20240101T000000Z',
+      },
+      '/',
+      Buffer.from(JSON.stringify({ TableName: tableName, Key: key, ConsistentRead: true })),
+    );
+    if (answer.status !== 200) {
+      throw new Error(
+        `stream emulation: GetItem on ${tableName} answered ${answer.status}: ${answer.body.toString()}`,
+      );
+    }
+    return (JSON.parse(answer.body.toString('utf8')) as { Item?: Item }).Item;
+  };
+
+  const keysOf = (table: StreamedTable, item: Item): Item => {
+    const { partitionKey, sortKey } = table.definition;
+    const keys: Item = {};
+    if (item[partitionKey]) keys[partitionKey] = item[partitionKey];
+    if (item[sortKey]) keys[sortKey] = item[sortKey];
+    return keys;
+  };
+
+  /** Every (table, key) a write touches, in request order. */
+  const touched = (operation: string, input: Record<string, unknown>) => {
+    const result: { table: StreamedTable; key: Item }[] = [];
+    const add = (tableName: unknown, item: unknown) => {
+      const table = typeof tableName === 'string' ? tables.get(tableName) : undefined;
+      if (table && item && typeof item === 'object')
+        result.push({ table, key: keysOf(table, item as Item) });
+    };
+    if (operation === 'PutItem') add(input.TableName, input.Item);
+    else if (operation === 'UpdateItem' || operation === 'DeleteItem')
+      add(input.TableName, input.Key);
+    else if (operation === 'BatchWriteItem') {
+      for (const [tableName, writes] of Object.entries(
+        (input.RequestItems ?? {}) as Record<string, unknown[]>,
+      )) {
+        for (const write of writes ?? []) {
+          const request = write as {
+            PutRequest?: { Item?: unknown };
+            DeleteRequest?: { Key?: unknown };
+          };
+          add(tableName, request.PutRequest?.Item ?? request.DeleteRequest?.Key);
+        }
+      }
+    }
+    return result;
+  };
+
+  const streamedWrite = async (
+    headers: IncomingHttpHeaders,
+    path: string,
+    body: Buffer,
+    targets: { table: StreamedTable; key: Item }[],
+  ) =>
+    serialized(async () => {
+      const before = await Promise.all(
+        targets.map(({ table, key }) => getItem(table.tableName, key)),
+      );
+      const answer = await forward(headers, path, body);
+      if (answer.status !== 200) return answer;
+      const after = await Promise.all(
+        targets.map(({ table, key }) => getItem(table.tableName, key)),
+      );
+      targets.forEach(({ table, key }, index) => {
+        const eventName = changeOf(before[index], after[index]);
+        if (!eventName) return;
+        const record = streamRecord({
+          eventName,
+          keys: key,
+          newImage: after[index],
+          sequenceNumber: nextSequence(),
+          region: options.region,
+          streamArn: table.streamArn,
+        });
+        try {
+          options.onRecord(table, record);
+        } catch (error) {
+          options.log.error('stream', 'stream record not delivered to the poller', { error });
+        }
+      });
+      return answer;
+    });
+
+  const server: Server = createServer((incoming, outgoing) => {
+    void (async () => {
+      try {
+        const body = await readBody(incoming, MAX_REQUEST_BYTES);
+        const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+        let targets: { table: StreamedTable; key: Item }[] = [];
+        if (WRITES.has(operation)) {
+          try {
+            targets = touched(
+              operation,
+              JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+            );
+          } catch {
+            targets = []; // Malformed JSON: the store itself answers it.
+          }
+        }
+        const answer =
+          targets.length > 0
+            ? await streamedWrite(incoming.headers, incoming.url ?? '/', body, targets)
+            : await forward(incoming.headers, incoming.url ?? '/', body);
+        const headers = { ...answer.headers };
+        delete headers['transfer-encoding'];
+        delete headers.connection;
+        outgoing.writeHead(answer.status, {
+          ...headers,
+          'content-length': String(answer.body.length),
+        });
+        outgoing.end(answer.body);
+      } catch (error) {
+        options.log.error('dynamo', 'request through the stream proxy failed', { error });
+        if (!outgoing.headersSent) {
+          outgoing.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(
+            JSON.stringify({
+              __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+              message: String(error),
+            }),
+          );
+        }
+      }
+    })();
+  });
+  server.keepAliveTimeout = 5_000;
+  const host = options.host ?? '127.0.0.1';
+  const port = await listen(server, options.port ?? 0, host);
+  return {
+    endpoint: `http://${host}:${port}`,
+    close: async () => {
+      await writeQueue;
+      await closeServer(server);
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { apiGatewayId } from '../lambda/aws-ids';
+import type { FunctionHost } from '../lambda/function-host';
+import { jsonAnswer, toHttpAnswer, toHttpApiEvent, type HttpAnswer } from './http-event';
+import { matchRoute, type RouteSpec } from './http-routes';
+import { handleInvoke, INVOKE_PATH } from '../lambda/lambda-invoke';
+import type { LocalLog } from '../tooling/log';
+import { BodyTooLargeError, readBody } from '../tooling/net';
+
+/** HTTP API's request payload limit. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** HTTP API gives up on an integration after 30 s whatever the function's own timeout. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+export interface HttpGatewayOptions {
+  routes: readonly RouteSpec[];
+  host: FunctionHost;
+  log: LocalLog;
+  region: string;
+  apiId?: string;
+  integrationTimeoutMs?: number;
+}
+
+/**
+ * API Gateway HTTP API in front of the same handlers: each request becomes a payload format
+ * 2.0 event for the route's function and its answer is mapped back as API Gateway would. The
+ * Lambda Invoke API shares the port.
+ */
+export function createHttpGateway(options: HttpGatewayOptions): Server {
+  const server = createServer((request, response) => {
+    handle(request, response, options).catch((error: unknown) => {
+      options.log.error('http', 'request failed inside the local gateway', { error });
+      if (!response.headersSent)
+        send(response, jsonAnswer(500, { message: 'Internal Server Error' }));
+      else response.destroy();
+    });
+  });
+  // Keep-alive clients (the AWS SDK) must not hold close() open for their idle sockets.
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: HttpGatewayOptions,
+): Promise<void> {
+  const started = performance.now();
+  const requestId = apiGatewayId();
+  const method = request.method ?? 'GET';
+  const path = (request.url ?? '/').split('?')[0]!;
+  const line = (status: number, extra: Record<string, unknown> = {}) => {
+    const ms = Math.round(performance.now() - started);
+    const level = status >= 500 ? 'warn' : 'info';
+    options.log[level]('http', `${method} ${path} ${status} ${ms}ms`, { requestId, ...extra });
+  };
+
+  let body: Buffer;
+  try {
+    body = await readBody(request, MAX_REQUEST_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    send(response, jsonAnswer(413, { message: 'Request Entity Too Large' }), requestId);
+    line(413);
+    return;
+  }
+
+  if (INVOKE_PATH.test(path)) {
+    const result = await handleInvoke({ ...options, request, response, body });
+    line(result.status, { function: result.functionName, lambdaRequestId: result.requestId });
+    return;
+  }
+
+  const match = matchRoute(options.routes, method, path);
+  if (!match) {
+    send(response, jsonAnswer(404, { message: 'Not Found' }), requestId);
+    line(404);
+    return;
+  }
+  const functionName = match.route.function;
+  const event = toHttpApiEvent({
+    request,
+    body,
+    routeKey: match.routeKey,
+    pathParameters: match.pathParameters,
+    requestId,
+    apiId: options.apiId ?? 'local',
+  });
+  const outcome = await withIntegrationTimeout(
+    options.host.invoke(functionName, event),
+    options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+  );
+  let answer: HttpAnswer;
+  if (outcome === 'timeout' || (!outcome.ok && outcome.timedOut)) {
+    answer = jsonAnswer(503, { message: 'Service Unavailable' });
+  } else if (!outcome.ok) {
+    answer = jsonAnswer(500, { message: 'Internal Server Error' });
+  } else {
+    answer = toHttpAnswer(outcome.result);
+    if (answer.problem) {
+      options.log[answer.problem.refused ? 'error' : 'warn'](
+        'http',
+        `${functionName}: ${answer.problem.message}`,
+        { requestId },
+      );
+    }
+  }
+  send(response, answer, requestId);
+  line(answer.statusCode, {
+    function: functionName,
+    ...(outcome !== 'timeout' && { lambdaRequestId: outcome.requestId }),
+  });
+}
+
+async function withIntegrationTimeout<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function send(response: ServerResponse, answer: HttpAnswer, requestId?: string): void {
+  const headers: [string, string][] = [...answer.headers];
+  if (requestId) headers.push(['apigw-requestid', requestId]);
+  response.statusCode = answer.statusCode;
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  for (const [name, values] of grouped) {
+    response.setHeader(name, values.length === 1 ? values[0]! : values);
+  }
+  response.end(answer.body);
+}

@@ -1,0 +1,261 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalBridgeOptions } from '../../../local/bridge';
+import {
+  eventually,
+  startTestBridge,
+  temporaryFolder,
+  testFunction,
+  type TestBridge,
+} from '../local-bridge';
+
+const FAST = { maxBatchingWindowSeconds: 0.05 };
+
+/** Item `name` in partition `pk`; `name` doubles as the sort key and as a readable tag. */
+function put(bridge: TestBridge, pk: string, name: string, extra: Record<string, string> = {}) {
+  return bridge.dynamo.send(
+    new PutItemCommand({
+      TableName: bridge.tableNames.EVENTS_TABLE,
+      Item: {
+        pk: { S: pk },
+        sk: { S: name },
+        ...Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, { S: value }])),
+      },
+    }),
+  );
+}
+
+const nameOf = (record: DynamoDBRecord) => record.dynamodb!.Keys!.sk!.S!;
+const pkOf = (record: DynamoDBRecord) => record.dynamodb!.Keys!.pk!.S!;
+
+function consumer(
+  handler: (event: DynamoDBStreamEvent) => unknown,
+  options: Partial<LocalBridgeOptions> = {},
+): Partial<LocalBridgeOptions> {
+  return {
+    functions: { Consumer: testFunction() },
+    modules: { Consumer: { handler: async (event: DynamoDBStreamEvent) => handler(event) } },
+    streamConsumers: [{ table: 'Events', function: 'Consumer' }],
+    streamRetryDelayMs: 20,
+    ...options,
+  };
+}
+
+describe('local DynamoDB stream emulation', () => {
+  let bridge: TestBridge | undefined;
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+  });
+
+  it('emits INSERT, MODIFY and REMOVE records shaped as DynamoDB Streams does', async () => {
+    const records: DynamoDBRecord[] = [];
+    bridge = await startTestBridge(
+      consumer((event) => records.push(...event.Records), {
+        streamSettings: { ...FAST, filterPatterns: [] },
+      }),
+    );
+
+    await put(bridge, 'room-1', 'm1', { text: 'hello' });
+    await put(bridge, 'room-1', 'm1', { text: 'hello' }); // unchanged: no record
+    await bridge.dynamo.send(
+      new UpdateItemCommand({
+        TableName: bridge.tableNames.EVENTS_TABLE,
+        Key: { pk: { S: 'room-1' }, sk: { S: 'm1' } },
+        UpdateExpression: 'SET #t = :t',
+        ExpressionAttributeNames: { '#t': 'text' },
+        ExpressionAttributeValues: { ':t': { S: 'edited' } },
+      }),
+    );
+    await bridge.dynamo.send(
+      new DeleteItemCommand({
+        TableName: bridge.tableNames.EVENTS_TABLE,
+        Key: { pk: { S: 'room-1' }, sk: { S: 'm1' } },
+      }),
+    );
+
+    await eventually('three records', () => records.length >= 3);
+    expect(records.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+    const [insert, modify, remove] = records as [DynamoDBRecord, DynamoDBRecord, DynamoDBRecord];
+    expect(insert).toMatchObject({
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: bridge.region,
+      dynamodb: {
+        Keys: { pk: { S: 'room-1' }, sk: { S: 'm1' } },
+        NewImage: { pk: { S: 'room-1' }, sk: { S: 'm1' }, text: { S: 'hello' } },
+        StreamViewType: 'NEW_IMAGE',
+      },
+    });
+    expect(insert.eventID).toMatch(/^[0-9a-f]{32}$/);
+    expect(insert.eventSourceARN).toMatch(
+      new RegExp(
+        `^arn:aws:dynamodb:${bridge.region}:000000000000:table/${bridge.tableNames.EVENTS_TABLE}/stream/`,
+      ),
+    );
+    expect(insert.dynamodb!.SizeBytes).toBeGreaterThan(0);
+    expect(typeof insert.dynamodb!.ApproximateCreationDateTime).toBe('number');
+    expect(modify.dynamodb!.NewImage!.text).toEqual({ S: 'edited' });
+    expect(remove.dynamodb!.NewImage).toBeUndefined();
+    const sequence = records.map((record) => record.dynamodb!.SequenceNumber!);
+    expect([...sequence].sort()).toEqual(sequence);
+  });
+
+  it("applies the relay's filter (INSERT only) and emits nothing for a failed conditional write", async () => {
+    const records: DynamoDBRecord[] = [];
+    bridge = await startTestBridge(
+      consumer((event) => records.push(...event.Records), { streamSettings: FAST }),
+    );
+    await put(bridge, 'room-1', 'm1', { text: 'hello' });
+    await put(bridge, 'room-1', 'm1', { text: 'changed' });
+
+    const conditional = bridge.dynamo.send(
+      new PutItemCommand({
+        TableName: bridge.tableNames.EVENTS_TABLE,
+        Item: { pk: { S: 'room-1' }, sk: { S: 'm1' }, text: { S: 'again' } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+
+    await expect(conditional).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    await put(bridge, 'room-1', 'm2');
+    await eventually('the second insert', () => records.some((record) => nameOf(record) === 'm2'));
+    expect(records.map((record) => [record.eventName, nameOf(record)])).toEqual([
+      ['INSERT', 'm1'],
+      ['INSERT', 'm2'],
+    ]);
+  });
+
+  it('retries from the failed record of one partition key in order, without blocking the others', async () => {
+    const processed: string[] = [];
+    const failuresLeft = new Map([['a2', 2]]);
+    const batches: string[][] = [];
+    bridge = await startTestBridge(
+      consumer(
+        (event) => {
+          batches.push(event.Records.map(nameOf));
+          const failedKeys = new Set<string>();
+          const batchItemFailures: { itemIdentifier: string }[] = [];
+          for (const record of event.Records) {
+            if (failedKeys.has(pkOf(record))) continue; // keep order: stop this key after a failure
+            const left = failuresLeft.get(nameOf(record)) ?? 0;
+            if (left > 0) {
+              failuresLeft.set(nameOf(record), left - 1);
+              failedKeys.add(pkOf(record));
+              batchItemFailures.push({ itemIdentifier: record.dynamodb!.SequenceNumber! });
+              continue;
+            }
+            processed.push(nameOf(record));
+          }
+          return { batchItemFailures };
+        },
+        { streamSettings: { ...FAST, maxBatchingWindowSeconds: 0.5 }, streamRetryDelayMs: 100 },
+      ),
+    );
+
+    for (const name of ['a1', 'b1', 'a2', 'b2', 'a3', 'b3'])
+      await put(bridge, name[0]!.toUpperCase(), name);
+
+    await eventually('all six records', () => processed.length === 6);
+    expect(processed.filter((name) => name.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(processed.filter((name) => name.startsWith('b'))).toEqual(['b1', 'b2', 'b3']);
+    // B finished in the first batch, before A's failing record got through.
+    expect(processed.indexOf('b3')).toBeLessThan(processed.indexOf('a2'));
+    expect(batches[0]).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+    expect(batches.slice(1)).toEqual([
+      ['a2', 'a3'],
+      ['a2', 'a3'],
+    ]);
+    expect(bridge.streamFailures).toHaveLength(0);
+  });
+
+  it('sends a record that fails past retryAttempts to the on-failure destination and moves on', async () => {
+    const data = temporaryFolder();
+    const processed: string[] = [];
+    let poisonCalls = 0;
+    try {
+      bridge = await startTestBridge(
+        consumer(
+          (event) => ({
+            batchItemFailures: event.Records.flatMap((record) => {
+              if (nameOf(record) === 'poison') {
+                poisonCalls += 1;
+                return [{ itemIdentifier: record.dynamodb!.SequenceNumber! }];
+              }
+              processed.push(nameOf(record));
+              return [];
+            }),
+          }),
+          { dataDir: data.path, streamSettings: { ...FAST, retryAttempts: 2 } },
+        ),
+      );
+
+      await put(bridge, 'P', 'poison');
+      await put(bridge, 'P', 'after');
+
+      const [failed] = await eventually('a failed batch', () =>
+        bridge!.streamFailures.length > 0 ? bridge!.streamFailures : undefined,
+      );
+      expect(poisonCalls).toBe(3);
+      expect(failed).toMatchObject({
+        functionName: 'Consumer',
+        requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 },
+        DDBStreamBatchInfo: { batchSize: 1 },
+      });
+      expect(failed!.records.map(nameOf)).toEqual(['poison']);
+      await eventually('the record after the poison one', () => processed.includes('after'));
+      const saved = readFileSync(join(data.path, 'stream-failures.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(saved).toHaveLength(1);
+      expect(JSON.parse(saved[0]!)).toMatchObject({
+        records: [{ dynamodb: { Keys: { sk: { S: 'poison' } } } }],
+      });
+      expect(bridge.lines.some((line) => line.includes('on-failure destination'))).toBe(true);
+    } finally {
+      await bridge?.close();
+      bridge = undefined;
+      data.remove();
+    }
+  });
+
+  it('bisects a batch whose invocation throws until the failing record is alone', async () => {
+    const processed: string[] = [];
+    const batchSizes: number[] = [];
+    bridge = await startTestBridge(
+      consumer(
+        (event) => {
+          batchSizes.push(event.Records.length);
+          if (event.Records.some((record) => nameOf(record) === 'bomb')) throw new Error('boom');
+          processed.push(...event.Records.map(nameOf));
+          return {};
+        },
+        { streamSettings: { ...FAST, maxBatchingWindowSeconds: 0.5, retryAttempts: 1 } },
+      ),
+    );
+
+    for (const [pk, name] of [
+      ['K1', 'x1'],
+      ['K2', 'bomb'],
+      ['K3', 'x2'],
+      ['K4', 'x3'],
+    ] as const) {
+      await put(bridge, pk, name);
+    }
+
+    await eventually('the failed bomb', () => bridge!.streamFailures.length > 0);
+    await eventually('the three good records', () => processed.length === 3);
+    expect(processed.sort()).toEqual(['x1', 'x2', 'x3']);
+    expect(batchSizes[0]).toBe(4);
+    expect(bridge.streamFailures[0]!.records.map(nameOf)).toEqual(['bomb']);
+    expect(bridge.streamFailures[0]!.error).toMatchObject({ errorMessage: 'boom' });
+  });
+});
