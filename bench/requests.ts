@@ -7,7 +7,7 @@ import type { CommonEvent } from '../functions/core/event';
 import { ingestNormalized } from '../functions/core/ingest';
 import { createLogger } from '../functions/core/log';
 import type { OutboundAdapter } from '../functions/core/outbound';
-import { parseBridgesConfig } from '../functions/core/bridges';
+import { parseBridges } from '../functions/runtime/config';
 import { relayBatch } from '../functions/core/relay-batch';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import {
@@ -37,7 +37,7 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
     },
     { step: 'initialize', name: 'count' },
   );
-  const bridges = parseBridgesConfig(JSON.parse(readFileSync('bridges.json', 'utf8')));
+  const bridges = parseBridges(JSON.parse(readFileSync('bridges.json', 'utf8')));
   const log = createLogger({}, { level: 'error' });
   const metrics = memoryMetrics();
   const store = new DynamoEventStore({
@@ -45,7 +45,7 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
     tableName: dynamo.tableNames.EVENTS_TABLE!,
     retentionDays: 30,
   });
-  const deps = { store, bridges, botUserIds: {}, metrics, log };
+  const deps = { store, bridges, botIdentities: { of: async () => [] }, metrics, log };
   const drafts = Array.from({ length: messages }, (_, i) => ({
     type: 'chat.message.created' as const,
     channel: { id: 'room-7' },

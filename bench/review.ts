@@ -3,7 +3,7 @@
  * store against the embedded DynamoDB, every message a new one (a conditional write each).
  */
 import { readFileSync } from 'node:fs';
-import { parseBridgesConfig } from '../functions/core/bridges';
+import { parseBridges } from '../functions/runtime/config';
 import { createLogger } from '../functions/core/log';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';
@@ -25,7 +25,7 @@ export async function benchReview(runs = 500): Promise<ReviewTimes> {
   setRuntime(
     createRuntime(env, {
       dynamo: dynamo.client,
-      bridges: parseBridgesConfig(JSON.parse(readFileSync('bridges.json', 'utf8'))),
+      bridges: parseBridges(JSON.parse(readFileSync('bridges.json', 'utf8'))),
       secrets: envSecrets(env),
       metrics: memoryMetrics(),
       log: createLogger({}, { level: 'error' }),

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/core/errors';
-import { buildChatBridgeApp } from '../lib/app';
+import { PROVIDERS } from '../functions/providers';
+import { buildChatBridgeApp } from './app';
 import { settingsFromEnv } from '../lib/settings';
 
 /**
@@ -12,7 +13,7 @@ try {
   buildChatBridgeApp({
     app: new App(),
     bridgesFile: process.env.BRIDGES_FILE || 'bridges.json',
-    settings: settingsFromEnv(process.env),
+    settings: settingsFromEnv(process.env, PROVIDERS.modules),
   });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -20,7 +20,11 @@ export async function authenticateAzStack(event: HttpEvent): Promise<HttpResult>
   const secrets = await runtime.secrets.load();
   const outcome = await answerAzStackCallback(
     { contentType: lowerCaseHeaders(event.headers)['content-type'], body: event.rawBodyText ?? '' },
-    { secrets, appTokens: () => appJwtVerifierFor(secrets) },
+    {
+      secrets,
+      configured: runtime.providers.isConfigured('azstack', secrets),
+      appTokens: () => appJwtVerifierFor(secrets),
+    },
   );
   runtime.metrics.count('AzStackAuth', { result: String(outcome.answer.result) });
   if (outcome.answer.result === 0) runtime.log.info('azstack sign-in accepted');

@@ -2,12 +2,12 @@ import middy from '@middy/core';
 import { problemErrors, type HttpEvent, type HttpResult } from './http/middleware';
 import { jsonResponse } from './http/problem';
 import { getRuntime } from './runtime/runtime';
-import { providerStatus } from './providers/status';
 
 /** `GET /health`: liveness plus which providers have credentials, never the credentials. */
 export async function health(): Promise<HttpResult> {
-  const secrets = await getRuntime().secrets.load();
-  return jsonResponse(200, { status: 'ok', providers: providerStatus(secrets) });
+  const runtime = getRuntime();
+  const secrets = await runtime.secrets.load();
+  return jsonResponse(200, { status: 'ok', providers: runtime.providers.status(secrets) });
 }
 
 export const handler = middy<HttpEvent, HttpResult>()

@@ -4,7 +4,8 @@ import { bodyText, jsonBody, problemErrors, type HttpResult } from './http/middl
 import { jsonResponse } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getRuntime, type Runtime } from './runtime/runtime';
-import { createTokenIssuer, type TokenClients, type TokenIssuer } from './providers/token-minters';
+import type { TokenClients } from './core/provider-module';
+import { createTokenIssuer, type TokenIssuer } from './core/tokens';
 
 /** `POST /tokens/{provider}`: mint a client token for the caller of a verified app JWT. */
 export function createTokensHandler(options: { clients?: Partial<TokenClients> } = {}) {

@@ -11,13 +11,12 @@ import {
 } from './http/middleware';
 import { jsonResponse } from './http/problem';
 import { getRuntime } from './runtime/runtime';
-import { createWebhookAdapter } from './providers/webhook-adapters';
 
 /** `POST /webhooks/{provider}`: verify, normalize and store one provider delivery. */
 export async function receiveWebhook(event: HttpEvent): Promise<HttpResult> {
   const runtime = getRuntime();
   const provider = event.pathParameters?.provider ?? '';
-  const adapter = createWebhookAdapter(provider, await runtime.secrets.load());
+  const adapter = runtime.providers.webhookAdapter(provider, await runtime.secrets.load());
   if (!adapter) throw new NotFoundError(`no webhook for provider "${provider}"`);
   const body = parseJsonText(event.rawBodyText ?? '');
   const result = await ingestWebhook(

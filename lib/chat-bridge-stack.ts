@@ -4,7 +4,6 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Bridges } from '../functions/core/bridges';
-import { SECRET_ENV_VARS, type EnvName } from '../functions/definitions/env-names';
 import {
   FUNCTIONS,
   HTTP_ROUTES,
@@ -22,19 +21,22 @@ import { BridgeHttpApi, DEFAULT_THROTTLE, type ThrottleDefaults } from './http-a
 import { IvsIngest } from './ivs-ingest';
 import { RelayStreams, createDeliveryDeadLetterQueue } from './relay';
 import { FunctionSchedules } from './schedules';
-import { SETTING_NAMES, type Settings } from './settings';
+import type { ProviderDescription } from './provider-descriptions';
+import { secretNames, settingNames, type Settings } from './settings';
 import { createTable } from './tables';
-import { WEBHOOK_REGISTRATIONS, routePath, webhookUrlTemplate } from './webhook-registrations';
+import { routePath, webhookRegistrations, webhookUrlTemplate } from './webhook-registrations';
 import { BridgeWebSocketApi } from './websocket-api';
 
 export interface ChatBridgeStackProps extends StackProps {
   /** The validated bridges configuration (room ARNs become invoke permissions and grants). */
   bridges: Bridges;
+  /** Every provider module's settings and webhook registration (plain data). */
+  providers: readonly ProviderDescription[];
   /** Absolute path of the bridges file, copied into every bundle. */
   bridgesFile: string;
   /** `skip` only in unit tests: see BundlingMode. */
   bundlingMode?: BundlingMode;
-  /** Plain settings (SETTING_NAMES) given to every function; secrets are never accepted here. */
+  /** Plain settings (settingNames) given to every function; secrets are never accepted here. */
   settings?: Settings;
   /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
@@ -73,11 +75,11 @@ export class ChatBridgeStack extends Stack {
 
     // One JSON secret with every secret key present and empty: users fill values in with
     // `aws secretsmanager put-secret-value`. CloudFormation rewrites the value only when this
-    // template changes (a key added to SECRET_ENV_VARS), so deploys keep what users stored.
+    // template changes (a secret added to a provider module), so deploys keep what users stored.
     this.providerSecrets = new Secret(this, 'ProviderSecrets', {
       description: 'chat-bridge provider credentials and webhook keys (JSON object)',
       secretObjectValue: Object.fromEntries(
-        SECRET_ENV_VARS.map((name) => [name, SecretValue.unsafePlainText('')]),
+        secretNames(props.providers).map((name) => [name, SecretValue.unsafePlainText('')]),
       ),
     });
 
@@ -118,13 +120,13 @@ export class ChatBridgeStack extends Stack {
       chatLogHandler: this.functions.IvsChatLog.function,
     });
 
-    this.addOutputs();
+    this.addOutputs(props.providers);
     acknowledgeNagFindings(this);
   }
 
   private createFunctions(props: ChatBridgeStackProps): Record<FunctionName, HouseFunction> {
     const settings = Object.fromEntries(
-      SETTING_NAMES.flatMap((name) =>
+      settingNames(props.providers).flatMap((name) =>
         props.settings?.[name] ? [[name, props.settings[name]]] : [],
       ),
     ) as Settings;
@@ -139,7 +141,7 @@ export class ChatBridgeStack extends Stack {
     };
     return mapFunctions((name) => {
       const wiring = wiringOf(name);
-      const environment: Partial<Record<EnvName, string>> = {
+      const environment: Record<string, string> = {
         ...settings,
         [EVENTS_TABLE.tableNameEnv]: this.eventsTable.tableName,
         [STATE_TABLE.tableNameEnv]: this.stateTable.tableName,
@@ -165,7 +167,7 @@ export class ChatBridgeStack extends Stack {
     });
   }
 
-  private addOutputs(): void {
+  private addOutputs(providers: readonly ProviderDescription[]): void {
     const secretLabel = 'the ProviderSecretsArn secret';
     new CfnOutput(this, 'HttpApiUrl', {
       description: 'Base URL of the HTTP API: every HTTP_ROUTES path is served under it',
@@ -179,7 +181,7 @@ export class ChatBridgeStack extends Stack {
       description: 'Put provider credentials here: aws secretsmanager put-secret-value',
       value: this.providerSecrets.secretArn,
     });
-    for (const registration of WEBHOOK_REGISTRATIONS) {
+    for (const registration of webhookRegistrations(providers)) {
       new CfnOutput(this, `WebhookUrl${capitalize(registration.provider)}`, {
         description: `Register in the ${registration.provider} console (template: the key comes from the secret, never from this output)`,
         value: webhookUrlTemplate(this.httpApi.url, registration, secretLabel),

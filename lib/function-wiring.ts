@@ -124,7 +124,7 @@ export const FUNCTION_WIRING = {
     webSocketPush: true,
   },
   // TigerConnect credentials are secrets; each record is stored like a webhook delivery.
-  TigerConnectPoller: {
+  Pollers: {
     invocation: 'schedule',
     events: ['ingest'],
     state: [],

@@ -6,7 +6,6 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EnvName } from '../functions/definitions/env-names';
 import type { FunctionDefinition } from '../functions/definitions/functions';
 
 /** The repository root: entries and the lock file are resolved from here, not from the cwd. */
@@ -26,7 +25,7 @@ export interface HouseFunctionProps {
   definition: FunctionDefinition;
   /** Absolute path of the validated bridges file, copied into the bundle. */
   bridgesFile: string;
-  environment: Partial<Record<EnvName, string>>;
+  environment: Record<string, string | undefined>;
   bundlingMode: BundlingMode;
   /**
    * For asynchronously invoked functions: where an event goes, unchanged, once Lambda's
@@ -120,7 +119,7 @@ function esbuildOptions(definition: FunctionDefinition, bridgesFile: string) {
   };
 }
 
-function definedValues(env: Partial<Record<EnvName, string>>): Record<string, string> {
+function definedValues(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );

@@ -1,31 +1,46 @@
-import { ENV_VARS, SECRET_ENV_VARS, type EnvName } from '../functions/definitions/env-names';
+import { ENV_VARS, SECRET_ENV_VARS } from '../functions/definitions/env-names';
 import { TABLES } from '../functions/definitions/tables';
+import type { ProviderDescription } from './provider-descriptions';
 
 /** Variables the stack itself sets on every function; a user never supplies them. */
-export const STACK_OWNED_ENV: readonly EnvName[] = [
+export const STACK_OWNED_ENV: readonly string[] = [
   'BRIDGES_FILE',
   'PROVIDER_SECRETS_ARN',
   'WS_MANAGEMENT_ENDPOINT',
   'DEAD_LETTER_QUEUE_URL',
-  ...TABLES.map((table) => table.tableNameEnv as EnvName),
+  ...TABLES.map((table) => table.tableNameEnv),
 ];
 
-const SECRETS: readonly EnvName[] = SECRET_ENV_VARS;
+/** Every secret: the bridge's own and each provider's. They live in Secrets Manager only. */
+export function secretNames(providers: readonly ProviderDescription[]): string[] {
+  return [
+    ...SECRET_ENV_VARS,
+    ...providers.flatMap((p) =>
+      Object.entries(p.settings).flatMap(([name, setting]) => (setting.secret ? [name] : [])),
+    ),
+  ];
+}
 
 /**
- * Plain (non-secret) settings such as provider hosts, ids and bot user ids: every ENV_VARS
- * name that is neither a secret (those live in Secrets Manager) nor owned by the stack.
+ * Plain (non-secret) settings such as provider hosts, ids and bot user ids: every variable
+ * that is neither a secret (those live in Secrets Manager) nor owned by the stack.
  */
-export const SETTING_NAMES: readonly EnvName[] = (Object.keys(ENV_VARS) as EnvName[]).filter(
-  (name) => !SECRETS.includes(name) && !STACK_OWNED_ENV.includes(name),
-);
+export function settingNames(providers: readonly ProviderDescription[]): string[] {
+  const secrets = secretNames(providers);
+  return [...Object.keys(ENV_VARS), ...providers.flatMap((p) => Object.keys(p.settings))].filter(
+    (name) => !secrets.includes(name) && !STACK_OWNED_ENV.includes(name),
+  );
+}
 
-export type Settings = Partial<Record<EnvName, string>>;
+export type Settings = Record<string, string>;
 
 /** The settings present in an environment (at synth: the deployer's shell), nothing else. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
+export function settingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  providers: readonly ProviderDescription[],
+): Settings {
   return Object.fromEntries(
-    SETTING_NAMES.flatMap((name) => {
+    settingNames(providers).flatMap((name) => {
       const value = env[name];
       return value ? [[name, value]] : [];
     }),

@@ -1,33 +1,14 @@
 import { HTTP_ROUTES, type FunctionName } from '../functions/definitions/functions';
-import type { SECRET_ENV_VARS } from '../functions/definitions/env-names';
-import type { ProviderName } from '../functions/core/providers';
+import type { ProviderDescription, WebhookRegistration } from './provider-descriptions';
 
-type SecretName = (typeof SECRET_ENV_VARS)[number];
-
-/**
- * How each provider that pushes to `POST /webhooks/{provider}` proves itself, as far as the
- * URL a user registers is concerned. Names are typed against the provider list and the
- * secret names, so a rename breaks the build instead of the printed instructions.
- */
-export interface WebhookRegistration {
-  provider: ProviderName;
-  /** The secret key whose value the registered URL carries as `?key=`. */
-  queryKey?: SecretName;
-  /** The secret key holding what the provider sends back for verification. */
-  verifiedBy?: { secret: SecretName; how: string };
+/** The providers that push to `POST /webhooks/{provider}`, with how their URL is registered. */
+export function webhookRegistrations(
+  providers: readonly ProviderDescription[],
+): (WebhookRegistration & { provider: string })[] {
+  return providers.flatMap((p) =>
+    p.webhook ? [{ provider: p.name, ...p.webhook.registration }] : [],
+  );
 }
-
-export const WEBHOOK_REGISTRATIONS: readonly WebhookRegistration[] = [
-  { provider: 'gitple', queryKey: 'GITPLE_WEBHOOK_KEY' },
-  {
-    provider: 'pingstreams',
-    verifiedBy: {
-      secret: 'PINGSTREAMS_WEBHOOK_SECRET',
-      how: 'the subscription secret Pingstreams returns (sent as x-hook-secret)',
-    },
-  },
-  { provider: 'tigerconnect', queryKey: 'TIGERCONNECT_WEBHOOK_KEY' },
-];
 
 /** A function's route path, read from HTTP_ROUTES so a printed URL always matches the API. */
 export function routePath(name: FunctionName): string {
@@ -36,7 +17,7 @@ export function routePath(name: FunctionName): string {
   return route.path;
 }
 
-export function webhookPath(provider: ProviderName): string {
+export function webhookPath(provider: string): string {
   return routePath('Webhook').replace('{provider}', provider);
 }
 
@@ -46,7 +27,7 @@ export function webhookPath(provider: ProviderName): string {
  */
 export function webhookUrlTemplate(
   baseUrl: string,
-  registration: WebhookRegistration,
+  registration: WebhookRegistration & { provider: string },
   secretLabel: string,
 ): string {
   const url = `${baseUrl}${webhookPath(registration.provider)}`;

@@ -11,6 +11,7 @@ import {
 } from '../functions/definitions/functions';
 import { RELAY_STREAM_SETTINGS } from '../functions/definitions/relay-settings';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';
+import { logLevelOf } from '../functions/runtime/config';
 import { TABLES } from '../functions/definitions/tables';
 import {
   DEFAULT_DATA_DIR,
@@ -37,8 +38,6 @@ export interface StreamConsumerSpec {
   function: string;
 }
 
-/** The variable the handlers read the `@connections` endpoint from (API Gateway's, on AWS). */
-export const WS_MANAGEMENT_ENDPOINT_ENV = 'WS_MANAGEMENT_ENDPOINT';
 /** The local dead-letter queue (SQS emulation) behind DEAD_LETTER_QUEUE_URL. */
 export const DEAD_LETTER_QUEUE_NAME = 'chat-bridge-dead-letters';
 const SQS_QUEUES_FILE = 'sqs-queues.json';
@@ -252,7 +251,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
-      [WS_MANAGEMENT_ENDPOINT_ENV]: managementEndpoint,
+      WS_MANAGEMENT_ENDPOINT: managementEndpoint,
       // The SDK must find credentials without probing instance metadata; the local servers
       // do not check them. Real credentials, when present, are left alone for other services.
       ...(!baseEnv.AWS_ACCESS_KEY_ID &&
@@ -319,7 +318,7 @@ function buildRuntime(log: LocalLog): string | undefined {
       createRuntime(process.env, {
         log: createLogger(
           { service: 'chat-bridge' },
-          { sink: (line, level) => log.handlerLine(line, level) },
+          { level: logLevelOf(process.env), sink: (line, level) => log.handlerLine(line, level) },
         ),
         metrics,
       }),

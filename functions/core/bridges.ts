@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors';
 import { EVENT_TYPES, type EventType } from './event';
-import { CHANNEL_ID_FORMATS, ProviderNameSchema, channelKey, type ProviderName } from './providers';
+import type { ChannelIdFormat } from './provider-module';
+import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
 const DIRECTIONS = ['in', 'out', 'inout'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -45,9 +46,14 @@ export class Bridges {
       // Every bridge has its own WebSocket clients as an implicit `web` channel named after it:
       // what they send belongs to the bridge, and they are served by the push fan-out rather
       // than as a delivery target, so the channel is indexed but not listed in `channels`.
-      this.byChannel.set(channelKey('web', bridge.id), {
+      this.byChannel.set(channelKey(WEB_PROVIDER, bridge.id), {
         bridge,
-        channel: { provider: 'web', channel: bridge.id, direction: 'inout', mode: 'message' },
+        channel: {
+          provider: WEB_PROVIDER,
+          channel: bridge.id,
+          direction: 'inout',
+          mode: 'message',
+        },
       });
       for (const channel of bridge.channels) {
         this.byChannel.set(channelKey(channel.provider, channel.channel), { bridge, channel });
@@ -89,8 +95,15 @@ export class Bridges {
   }
 }
 
-/** Validate a bridges document; errors name the bridge and the field. */
-export function parseBridgesConfig(input: unknown, source = 'bridges.json'): Bridges {
+/**
+ * Validate a bridges document against the known providers' channel formats (the registry's
+ * `channelIdFormats()`); errors name the bridge and the field.
+ */
+export function parseBridgesConfig(
+  input: unknown,
+  formats: Readonly<Record<ProviderName, ChannelIdFormat>>,
+  source = 'bridges.json',
+): Bridges {
   const result = v.safeParse(BridgesConfigSchema, input);
   if (!result.success) {
     const [issue] = result.issues;
@@ -112,12 +125,23 @@ export function parseBridgesConfig(input: unknown, source = 'bridges.json'): Bri
     seenBridges.add(bridge.id);
     bridge.channels.forEach((channel, j) => {
       const field = `bridges.${i}.channels.${j}.channel`;
-      if (channel.provider === 'web') {
+      if (channel.provider === WEB_PROVIDER) {
         throw new ConfigError(
           `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.provider: web clients join every bridge implicitly; do not list them`,
         );
       }
-      const format = CHANNEL_ID_FORMATS[channel.provider];
+      const format = Object.hasOwn(formats, channel.provider)
+        ? formats[channel.provider]
+        : undefined;
+      if (format === undefined) {
+        throw new ConfigError(
+          `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.provider: unknown provider "${channel.provider}" (known: ${Object.keys(
+            formats,
+          )
+            .filter((name) => name !== WEB_PROVIDER)
+            .join(', ')})`,
+        );
+      }
       if (!format.pattern.test(channel.channel)) {
         throw new ConfigError(
           `${source}: bridge "${bridge.id}": ${field}: "${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,

@@ -6,13 +6,14 @@ import { deterministicEventId } from './event-id';
 import type { EventDraft, Normalized, WebhookAdapter, WebhookRequest } from './inbound';
 import type { Logger } from './log';
 import type { EventStore, Metrics, StoredEvent } from './ports';
+import type { BotIdentities } from './provider-registry';
 import { channelKey, type ProviderName } from './providers';
 
 export interface IngestDeps {
   store: EventStore;
   bridges: Bridges;
   /** Bridge bot identities per provider: their messages are echoes even without a marker. */
-  botUserIds: Partial<Record<ProviderName, readonly string[]>>;
+  botIdentities: BotIdentities;
   metrics: Metrics;
   log: Logger;
 }
@@ -57,7 +58,10 @@ export async function ingestNormalized(
     });
   }
   // Build every event before writing any, so a bad draft stores nothing of its delivery.
-  const events = normalized.events.map((draft) => toStoredEvent(provider, draft, raw, deps));
+  const bots = normalized.events.length > 0 ? await deps.botIdentities.of(provider) : [];
+  const events = normalized.events.map((draft) =>
+    toStoredEvent(provider, draft, raw, { bridges: deps.bridges, bots }),
+  );
   for (const stored of events) {
     const outcome = await deps.store.putEvent(stored);
     const id = stored.event.id;
@@ -84,14 +88,13 @@ export function toStoredEvent(
   provider: ProviderName,
   draft: EventDraft,
   raw: unknown,
-  deps: Pick<IngestDeps, 'bridges' | 'botUserIds'>,
+  deps: Pick<IngestDeps, 'bridges'> & { bots: readonly string[] },
 ): StoredEvent {
   const found = deps.bridges.forChannel(provider, draft.channel.id);
   // An out-only channel is written to, never read from: its events stay outside the bridge.
   const bridge = found && found.channel.direction !== 'out' ? found.bridge : undefined;
   const marker = draft.echoMarker;
-  const sentByBot =
-    draft.sender !== undefined && (deps.botUserIds[provider] ?? []).includes(draft.sender.id);
+  const sentByBot = draft.sender !== undefined && deps.bots.includes(draft.sender.id);
   // Only a message the bridge itself posted is an echo. Edits and deletes of a copy carry the
   // copy's marker and bot author too, yet may be a person's action; the relay's deletion claim
   // is what stops the bridge's own deletes from going round again.

@@ -1,6 +1,6 @@
 /* eslint-disable no-console -- this module is the one place that writes log lines */
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Keys whose values never reach a log line, whatever object they sit in. */
@@ -40,8 +40,8 @@ export function createLogger(
   base: Record<string, unknown> = {},
   options: { level?: Level; sink?: LogSink } = {},
 ): Logger {
-  const threshold =
-    ORDER[options.level ?? ((process.env.LOG_LEVEL as Level | undefined) || 'info')] ?? 20;
+  // The level is configuration: the runtime reads LOG_LEVEL and passes it in.
+  const threshold = ORDER[options.level ?? 'info'] ?? 20;
   const sink = options.sink ?? defaultSink;
   const write = (level: Level, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < threshold) return;

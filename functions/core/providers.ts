@@ -1,38 +1,31 @@
 import * as v from 'valibot';
-
-/** Every participant the bridge knows. `web` is the bridge's own WebSocket clients. */
-export const PROVIDERS = [
-  'ivs',
-  'gitple',
-  'pingstreams',
-  'tigerconnect',
-  'azstack',
-  'web',
-] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-export const ProviderNameSchema = v.picklist(PROVIDERS);
-
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDERS as readonly string[]).includes(value);
-}
+import type { ChannelIdFormat } from './provider-module';
 
 /**
- * Channel id formats, used to validate bridges.json before anything deploys.
- * Data, not branching: the core looks a format up, it never switches on a provider.
+ * A participant's name. The core knows no provider by name: the registry
+ * (`functions/providers/index.ts`) lists them. `web`, the bridge's own WebSocket clients, is
+ * the one participant the core itself defines.
  */
-export const CHANNEL_ID_FORMATS: Record<ProviderName, { pattern: RegExp; example: string }> = {
-  ivs: {
-    pattern: /^arn:aws[a-z-]*:ivschat:[a-z0-9-]+:[0-9]{12}:room\/[a-zA-Z0-9-]+$/,
-    example: 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6',
-  },
-  gitple: { pattern: /^[^\s/]{1,128}$/, example: 'room-7' },
-  pingstreams: {
-    pattern: /^support-group-[a-zA-Z0-9]+-[a-zA-Z0-9-]+$/,
-    example: 'support-group-65f1c0ffee0000000000abcd-0d9f3c1e2b4a4f6e8a7b9c0d1e2f3a4b',
-  },
-  tigerconnect: { pattern: /^[^\s/]{1,128}$/, example: 'e9fe5f3a-f7cf-4278-8aca-0b558b5c90ad' },
-  azstack: { pattern: /^[0-9]{1,20}$/, example: '1234' },
-  web: { pattern: /^[a-zA-Z0-9_-]{1,64}$/, example: 'support' },
+export type ProviderName = string;
+
+export const WEB_PROVIDER = 'web';
+
+const PROVIDER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+export const ProviderNameSchema = v.pipe(
+  v.string(),
+  v.regex(PROVIDER_NAME, 'a provider name: lower-case letters, digits or -'),
+);
+
+/** Whether a value has the shape of a provider name (not whether that provider is known). */
+export function isProviderName(value: string): value is ProviderName {
+  return PROVIDER_NAME.test(value);
+}
+
+/** The bridge's own clients' channel is the bridge id. */
+export const WEB_CHANNEL_FORMAT: ChannelIdFormat = {
+  pattern: /^[a-zA-Z0-9_-]{1,64}$/,
+  example: 'support',
 };
 
 /** The key a channel is stored under: one DynamoDB partition per provider channel. */

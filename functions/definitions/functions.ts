@@ -80,9 +80,9 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 300,
   },
-  TigerConnectPoller: {
-    entry: 'tigerconnect-poller.ts',
-    description: 'Every minute: read the TigerConnect event stream, store, then ack',
+  Pollers: {
+    entry: 'pollers.ts',
+    description: 'Every minute: each provider poller (TigerConnect) reads its source, stores, acks',
     memorySize: 512,
     timeoutSeconds: 60,
   },
@@ -140,5 +140,5 @@ export interface ScheduledFunction {
 }
 
 export const SCHEDULED_FUNCTIONS: readonly ScheduledFunction[] = [
-  { function: 'TigerConnectPoller', everyMinutes: 1, maxConcurrency: 1 },
+  { function: 'Pollers', everyMinutes: 1, maxConcurrency: 1 },
 ];

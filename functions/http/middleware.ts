@@ -56,7 +56,7 @@ export function problemErrors(getLog: () => Logger): HttpMiddleware {
         log = getLog();
       } catch {
         // The runtime itself failed to build (bad config): still answer, and say why in the log.
-        log = createLogger({ service: 'chat-bridge' });
+        log = createLogger({ service: 'chat-bridge' }, { level: 'warn' });
       }
       request.response = problemResponse(toProblem(request.error, log));
     },

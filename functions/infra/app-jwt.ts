@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { ConfigError, UnauthorizedError } from '../core/errors';
 import { identityFromClaims, type AppIdentity } from '../core/identity';
 import { createJwksKeySource, type JwksKeySource, type JwksKeySourceOptions } from './jwks';
-import type { SecretValues } from './secrets';
+import type { SecretValues } from '../core/secrets';
 
 /** How app JWTs are verified: exactly one algorithm, decided by configuration. */
 export type AppJwtConfig = (

@@ -1,13 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../core/errors';
-import type { EnvName } from '../definitions/env-names';
-
-export type SecretValues = Partial<Record<EnvName, string>>;
-
-export interface SecretsSource {
-  /** Current secret values; cached, so calling per request is cheap. */
-  load(): Promise<SecretValues>;
-}
+import type { SecretValues, SecretsSource } from '../core/secrets';
 
 /** Locally (and in tests) secrets come from the environment. */
 export function envSecrets(env: NodeJS.ProcessEnv = process.env): SecretsSource {

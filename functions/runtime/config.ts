@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseBridgesConfig, type Bridges } from '../core/bridges';
+import { PROVIDERS } from '../providers';
 import { ConfigError } from '../core/errors';
+import type { Level } from '../core/log';
+import type { EnvName } from '../definitions/env-names';
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../definitions/tables';
 
 /** Read a required variable, failing fast with its name. */
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+export function requireEnv(env: NodeJS.ProcessEnv, name: EnvName): string {
   const value = env[name];
   if (value === undefined || value === '') {
     throw new ConfigError(`environment variable ${name} is required`);
@@ -13,7 +16,7 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-export function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function positiveIntEnv(env: NodeJS.ProcessEnv, name: EnvName, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -21,6 +24,17 @@ export function positiveIntEnv(env: NodeJS.ProcessEnv, name: string, fallback: n
     throw new ConfigError(`environment variable ${name} must be a positive integer, got "${raw}"`);
   }
   return value;
+}
+
+const LOG_LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
+
+/** LOG_LEVEL, `info` when unset; a misspelt level fails fast rather than hiding logs. */
+export function logLevelOf(env: NodeJS.ProcessEnv): Level {
+  const raw = env.LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`environment variable LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return raw as Level;
 }
 
 /** BRIDGES_FILE is resolved against the Lambda task root on AWS and the cwd locally. */
@@ -40,7 +54,7 @@ export function loadBridgesFile(env: NodeJS.ProcessEnv = process.env): Bridges {
   } catch (error) {
     throw new ConfigError(`BRIDGES_FILE: ${path} is not valid JSON`, { cause: error });
   }
-  return parseBridgesConfig(json, file);
+  return parseBridges(json, file);
 }
 
 export interface StoreConfig {
@@ -57,19 +71,7 @@ export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
   };
 }
 
-/** Bot identities per provider: their posts are echoes even if a marker was stripped. */
-export function loadBotUserIds(env: NodeJS.ProcessEnv = process.env) {
-  const ids = (name: string) => (env[name] ? [env[name]] : []);
-  return {
-    ivs: ids('IVS_BOT_USER_ID'),
-    gitple: ids('GITPLE_BOT_USER_ID'),
-    pingstreams:
-      env.PINGSTREAMS_BOT_USER_ID && env.PINGSTREAMS_PROJECT_ID
-        ? [
-            env.PINGSTREAMS_BOT_USER_ID,
-            `${env.PINGSTREAMS_PROJECT_ID}_${env.PINGSTREAMS_BOT_USER_ID}`,
-          ]
-        : ids('PINGSTREAMS_BOT_USER_ID'),
-    tigerconnect: ids('TIGERCONNECT_BOT_USER_ID'),
-  };
+/** Validate a bridges document against the registered providers' channel formats. */
+export function parseBridges(input: unknown, source = 'bridges.json'): Bridges {
+  return parseBridgesConfig(input, PROVIDERS.channelIdFormats(), source);
 }

@@ -4,7 +4,6 @@ import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
 import type { RelayDeps } from '../core/relay';
 import type { DeadLetterQueue } from '../core/relay-ports';
-import { createOutboundAdapters } from '../providers/outbound-adapters';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,
@@ -15,7 +14,7 @@ import { positiveIntEnv, requireEnv } from './config';
 import { DynamoConnectionStore } from '../infra/dynamo-connections';
 import { DynamoRelayState } from '../infra/dynamo-relay-state';
 import { getRuntime, type Runtime } from './runtime';
-import type { SecretValues } from '../infra/secrets';
+import type { SecretValues } from '../core/secrets';
 import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
 
 /** What the relay and the WebSocket handlers need on top of the ingest runtime. */
@@ -64,7 +63,7 @@ export function createRelayRuntime(
       overrides.adapters ??
       ((secrets) => {
         if (cached?.secrets !== secrets)
-          cached = { secrets, adapters: createOutboundAdapters({ secrets, env }) };
+          cached = { secrets, adapters: base.providers.outboundAdapters(secrets) };
         return cached.adapters;
       }),
   };

@@ -3,13 +3,17 @@ import type { Bridges } from '../core/bridges';
 import type { IngestDeps } from '../core/ingest';
 import { createLogger, type Logger } from '../core/log';
 import type { EventStore, Metrics } from '../core/ports';
-import { loadBotUserIds, loadBridgesFile, loadStoreConfig } from './config';
+import type { ProviderRegistry } from '../core/provider-registry';
+import { PROVIDERS } from '../providers';
+import { loadBridgesFile, loadStoreConfig, logLevelOf } from './config';
 import { DynamoEventStore } from '../infra/dynamo-event-store';
 import { emfMetrics } from '../infra/emf-metrics';
-import { defaultSecretsSource, type SecretsSource } from '../infra/secrets';
+import type { SecretsSource } from '../core/secrets';
+import { defaultSecretsSource } from '../infra/secrets';
 
 /** Everything a handler needs, built once per container from the environment. */
 export interface Runtime extends IngestDeps {
+  providers: ProviderRegistry;
   store: EventStore;
   bridges: Bridges;
   secrets: SecretsSource;
@@ -29,7 +33,10 @@ export function createRuntime(
   // Resolving the middleware stack once per command type keeps per-call CPU low, which the
   // review handler's 200 ms deadline and the relay's batches both feel.
   const dynamo = overrides.dynamo ?? new DynamoDBClient({ cacheMiddleware: true });
+  const providers = overrides.providers ?? PROVIDERS;
+  const secrets = overrides.secrets ?? defaultSecretsSource(env);
   return {
+    providers,
     dynamo,
     env,
     store:
@@ -40,10 +47,10 @@ export function createRuntime(
         retentionDays: storeConfig.retentionDays,
       }),
     bridges: overrides.bridges ?? loadBridgesFile(env),
-    botUserIds: overrides.botUserIds ?? loadBotUserIds(env),
-    secrets: overrides.secrets ?? defaultSecretsSource(env),
+    botIdentities: overrides.botIdentities ?? providers.botIdentities(secrets),
+    secrets,
     metrics: overrides.metrics ?? emfMetrics(),
-    log: overrides.log ?? createLogger({ service: 'chat-bridge' }),
+    log: overrides.log ?? createLogger({ service: 'chat-bridge' }, { level: logLevelOf(env) }),
   };
 }
 

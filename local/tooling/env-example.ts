@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ENV_VARS, SECRET_ENV_VARS, type EnvName } from '../../functions/definitions/env-names';
+import { PROVIDERS } from '../../functions/providers';
 import { DEFAULT_DATA_DIR, DEV_SECRET_NAMES } from './dev-config';
 
 /** Variables only the local runtime reads. */
@@ -7,7 +8,6 @@ export const LOCAL_ENV_VARS = {
   PORT: 'HTTP API + Lambda Invoke port of the local runtime (default 3000)',
   WS_PORT: 'WebSocket API + @connections port of the local runtime (default 3001)',
   LOCAL_DATA_DIR: `data folder of the local runtime (default ${DEFAULT_DATA_DIR}; --memory keeps nothing)`,
-  LOG_LEVEL: 'debug | info | warn | error (default info; debug also shows metrics)',
 } as const;
 
 /** Set by the local runtime itself; listed so nobody sets them by hand. */
@@ -26,17 +26,28 @@ const SET_LOCALLY: Partial<Record<EnvName, string>> = {
 export function renderEnvExample(): string {
   const lines = [
     '# chat-bridge configuration. Copy to .env for `npm start`; every variable is optional locally.',
-    '# Rendered from functions/definitions/env-names.ts by `npx tsx local/tooling/env-example.ts > .env.example`.',
+    '# Rendered from functions/definitions/env-names.ts and the provider modules by `npx tsx local/tooling/env-example.ts > .env.example`.',
     '',
   ];
-  for (const [name, comment] of Object.entries(ENV_VARS) as [EnvName, string][]) {
-    const notes = [comment];
+  const bridgeOwn = Object.entries(ENV_VARS).map(([name, description]) => ({
+    name,
+    description,
+    secret: (SECRET_ENV_VARS as readonly string[]).includes(name),
+  }));
+  const providers = Object.entries(PROVIDERS.settings()).map(([name, setting]) => ({
+    name,
+    description: setting.description,
+    secret: setting.secret === true,
+  }));
+  for (const { name, description, secret } of [...bridgeOwn, ...providers]) {
+    const notes = [description];
     if ((DEV_SECRET_NAMES as readonly string[]).includes(name)) {
       notes.push('local default: generated and kept in the data folder');
-    } else if ((SECRET_ENV_VARS as readonly string[]).includes(name)) {
+    } else if (secret) {
       notes.push('secret');
     }
-    if (SET_LOCALLY[name]) notes.push(SET_LOCALLY[name]);
+    const setLocally = SET_LOCALLY[name as EnvName];
+    if (setLocally) notes.push(setLocally);
     lines.push(`# ${notes.join('; ')}`, `# ${name}=`, '');
   }
   lines.push('# --- local runtime only ---', '');

@@ -112,9 +112,8 @@ describe('every provider as an origin, end to end', () => {
       },
     });
 
-    const polled = (await world.invoke('TigerConnectPoller', {})) as {
-      stored: number;
-      acked: number;
+    const { tigerconnect: polled } = (await world.invoke('Pollers', {})) as {
+      tigerconnect: { stored: number; acked: number };
     };
 
     expect(polled.stored).toBeGreaterThanOrEqual(1);

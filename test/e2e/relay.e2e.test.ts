@@ -139,7 +139,9 @@ describe('relay, end to end on the local runtime', () => {
       ),
     );
     // TigerConnect: the sent message comes back on the bot's event stream; the poller reads it.
-    const polled = (await world.invoke('TigerConnectPoller', {})) as { stored: number };
+    const { tigerconnect: polled } = (await world.invoke('Pollers', {})) as {
+      tigerconnect: { stored: number };
+    };
     const before = counts();
     await new Promise((resolve) => setTimeout(resolve, 1500));
 

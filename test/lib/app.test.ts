@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors';
 import { SECRET_ENV_VARS } from '../../functions/definitions/env-names';
-import { loadBridgesForSynth } from '../../lib/app';
-import { SETTING_NAMES, STACK_OWNED_ENV, settingsFromEnv } from '../../lib/settings';
+import { loadBridgesForSynth } from '../../bin/app';
+import { PROVIDERS } from '../../functions/providers';
+import { STACK_OWNED_ENV, secretNames, settingNames, settingsFromEnv } from '../../lib/settings';
 import { ROOM_A, writeBridgesFile } from './stack-fixture';
 
 describe('synth-time configuration', () => {
@@ -54,12 +55,13 @@ describe('synth-time configuration', () => {
     };
 
     // Act
-    const settings = settingsFromEnv(env);
+    const settings = settingsFromEnv(env, PROVIDERS.modules);
 
     // Assess
     expect(settings).toEqual({ GITPLE_HOST: 'live.example.com', IVS_BOT_USER_ID: 'bridge-bot' });
-    for (const name of [...SECRET_ENV_VARS, ...STACK_OWNED_ENV]) {
-      expect(SETTING_NAMES).not.toContain(name);
+    expect(secretNames(PROVIDERS.modules)).toEqual(expect.arrayContaining([...SECRET_ENV_VARS]));
+    for (const name of [...secretNames(PROVIDERS.modules), ...STACK_OWNED_ENV]) {
+      expect(settingNames(PROVIDERS.modules)).not.toContain(name);
     }
   });
 });

@@ -50,9 +50,7 @@ describe('FUNCTION_WIRING: every function decided in one place', () => {
     const problems = invocationProblems(sources, wiringOf);
 
     // Assess
-    expect(problems).toEqual([
-      'TigerConnectPoller is wired as schedule, but nothing invokes it that way',
-    ]);
+    expect(problems).toEqual(['Pollers is wired as schedule, but nothing invokes it that way']);
   });
 
   it('gives the relay runtime values to every function that builds it, and only those', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '../../functions/definitions/functions';
 import { DEFAULT_THROTTLE } from '../../lib/http-api';
-import { WEBHOOK_REGISTRATIONS } from '../../lib/webhook-registrations';
+import { PROVIDERS } from '../../functions/providers';
+import { webhookRegistrations } from '../../lib/webhook-registrations';
 import { logicalIdOf, synthTestStack } from './stack-fixture';
 
 describe('HTTP API', () => {
@@ -82,7 +83,7 @@ describe('HTTP API', () => {
     );
     expect(text('WebhookUrlPingstreams')).toContain('/webhooks/pingstreams (store');
     expect(text('WebhookUrlPingstreams')).toContain('PINGSTREAMS_WEBHOOK_SECRET');
-    for (const registration of WEBHOOK_REGISTRATIONS) {
+    for (const registration of webhookRegistrations(PROVIDERS.modules)) {
       const name = `WebhookUrl${registration.provider[0]?.toUpperCase()}${registration.provider.slice(1)}`;
       expect(text(name)).toContain(
         `"Fn::GetAtt":["${logicalIdOf(stack, stack.httpApi.api)}","ApiEndpoint"]`,

@@ -88,7 +88,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
       ],
     },
   },
-  TigerConnectPoller: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+  Pollers: { events: { table: ['dynamodb:PutItem'] }, state: {} },
 };
 
 function policyView(stack: ChatBridgeStack, resources: Resources) {

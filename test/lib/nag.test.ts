@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { nagPacks } from '../../lib/app';
+import { nagPacks } from '../../bin/app';
 import { synthTestStack } from './stack-fixture';
 
 function findings(scope: IConstruct): string[] {

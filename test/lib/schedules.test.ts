@@ -9,7 +9,7 @@ describe('scheduled functions', () => {
   it('schedules exactly SCHEDULED_FUNCTIONS', () => {
     // Act / Assess
     template.resourceCountIs('AWS::Events::Rule', SCHEDULED_FUNCTIONS.length);
-    expect(SCHEDULED_FUNCTIONS.map((s) => s.function)).toEqual(['TigerConnectPoller']);
+    expect(SCHEDULED_FUNCTIONS.map((s) => s.function)).toEqual(['Pollers']);
   });
 
   it.each(SCHEDULED_FUNCTIONS)(
@@ -72,7 +72,7 @@ describe('scheduled functions', () => {
 
   it('lets only its rule invoke the poller through EventBridge', () => {
     // Prepare
-    const rule = stack.schedules.rules.get('TigerConnectPoller');
+    const rule = stack.schedules.rules.get('Pollers');
 
     // Act
     const permissions = Object.values(resources).filter(
@@ -85,7 +85,7 @@ describe('scheduled functions', () => {
       {
         Action: 'lambda:InvokeFunction',
         FunctionName: {
-          'Fn::GetAtt': [logicalIdOf(stack, stack.functions.TigerConnectPoller.function), 'Arn'],
+          'Fn::GetAtt': [logicalIdOf(stack, stack.functions.Pollers.function), 'Arn'],
         },
         Principal: 'events.amazonaws.com',
         SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, rule!), 'Arn'] },

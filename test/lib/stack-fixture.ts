@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { buildChatBridgeApp } from '../../lib/app';
+import { buildChatBridgeApp } from '../../bin/app';
 import type { ChatBridgeStack } from '../../lib/chat-bridge-stack';
 import type { Settings } from '../../lib/settings';
 

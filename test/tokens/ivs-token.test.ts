@@ -176,7 +176,7 @@ describe('POST /tokens/ivs against a local IVS control plane (the real client, e
   it('sends a signed rest-json CreateChatToken and returns the ChatToken shape', async () => {
     // A client made after the env is set: the SDK itself resolves AWS_ENDPOINT_URL_IVSCHAT.
     const handler = createTokensHandler({
-      clients: { ivsClientFor: (region) => new IvschatClient({ region }) },
+      clients: { ivsClientFor: (region: string) => new IvschatClient({ region }) },
     });
 
     const response = await invoke(
@@ -207,7 +207,7 @@ describe('POST /tokens/ivs against a local IVS control plane (the real client, e
   it('turns an AccessDeniedException from the control plane into a 502', async () => {
     fake.failWith({ status: 403, type: 'AccessDeniedException', message: 'not authorized' });
     const handler = createTokensHandler({
-      clients: { ivsClientFor: (region) => new IvschatClient({ region }) },
+      clients: { ivsClientFor: (region: string) => new IvschatClient({ region }) },
     });
 
     const response = await invoke(handler, tokenRequest('ivs', { bridge: 'support' }, appToken()));

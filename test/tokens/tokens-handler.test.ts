@@ -1,12 +1,12 @@
 import { CreateChatTokenCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBridgesConfig } from '../../functions/core/bridges';
+import { parseBridges } from '../../functions/runtime/config';
 import { createTokensHandler } from '../../functions/tokens';
 import { TEST_BRIDGES, startHarness, type Harness } from '../support/harness';
 import { APP_SECRET, ROOM, appToken, invoke, tokenRequest } from './support';
 
-const BRIDGES = parseBridgesConfig({
+const BRIDGES = parseBridges({
   bridges: [
     ...TEST_BRIDGES.config.bridges,
     {

@@ -10,8 +10,7 @@ import * as v from 'valibot';
 import { ConfigError } from '../../core/errors';
 import type { AppIdentity } from '../../core/identity';
 import { secureEquals } from '../../core/secure-compare';
-import type { SecretValues } from '../../infra/secrets';
-import { isConfigured } from '../status';
+import type { SecretValues } from '../../core/secrets';
 
 /** AZStack's answer format: 0 accepts the sign-in, 1 refuses it. */
 export interface AzStackAnswer {
@@ -26,6 +25,8 @@ export interface AzStackCallbackOutcome {
 
 export interface AzStackCallbackDeps {
   secrets: SecretValues;
+  /** Whether every AZStack setting is present (the registry decides, from the module's settings). */
+  configured: boolean;
   /** Verifies `userCredentials` as an app JWT; resolved lazily so a config error is a refusal. */
   appTokens: () => { verify(token: string): Promise<AppIdentity> };
   now?: () => number;
@@ -55,7 +56,7 @@ export async function answerAzStackCallback(
 ): Promise<AzStackCallbackOutcome> {
   const refuse = (reason: string): AzStackCallbackOutcome => ({ answer: { result: 1 }, reason });
   const { secrets } = deps;
-  if (!isConfigured('azstack', secrets)) return refuse('azstack is not configured');
+  if (!deps.configured) return refuse('azstack is not configured');
 
   const token = callbackToken(request.contentType, request.body);
   if (token === undefined) return refuse('the callback has no token field');

@@ -1,6 +1,6 @@
 import { NotConfiguredError } from '../../core/errors';
 import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import { markerAttributes } from '../shared/marker';
 import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
 

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ConfigError, ProviderError } from '../../core/errors';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import {
   createProviderHttp,
   createTokenCache,

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { ConfigError, ProviderError } from '../../core/errors';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import { createProviderHttp } from '../shared/provider-http';
-import type { TokenMinter } from '../token-minters';
+import type { TokenMinter } from '../../core/tokens';
 
 /** How long a minted Gitple session token lives; the frontend asks again after it. */
 export const GITPLE_SESSION_TTL_MS = 60 * 60_000;

@@ -2,7 +2,7 @@ import { UnauthorizedError } from '../../core/errors';
 import type { WebhookAdapter } from '../../core/inbound';
 import { secureEquals } from '../../core/secure-compare';
 import { parseWith } from '../../core/validation';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import { normalizeGitpleWebhook } from './inbound';
 import { GitpleWebhookSchema, type GitpleWebhook } from './schema';
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ivschat';
 import { ConfigError, ProviderError } from '../../core/errors';
 import { MODERATOR_ROLE, hasRole, type AppIdentity } from '../../core/identity';
-import type { TokenMinter } from '../token-minters';
+import type { TokenMinter } from '../../core/tokens';
 
 export type IvsClientFor = (region: string) => IvschatClient;
 

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import * as v from 'valibot';
 import { ProviderError } from '../../core/errors';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import {
   createProviderHttp,
   createTokenCache,

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { ProviderError } from '../../core/errors';
 import type { AppIdentity } from '../../core/identity';
 import { createProviderHttp } from '../shared/provider-http';
-import type { TokenMinter } from '../token-minters';
+import type { TokenMinter } from '../../core/tokens';
 
 export const PINGSTREAMS_DEFAULT_API_URL = 'https://api.pingstreams.com/v3';
 /** Lifetime of the custom JWT; for end users Pingstreams hands the same JWT back as the session. */

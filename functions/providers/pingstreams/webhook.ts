@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { UnauthorizedError } from '../../core/errors';
 import type { WebhookAdapter, WebhookRequest } from '../../core/inbound';
 import { secureEquals } from '../../core/secure-compare';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import { normalizePingstreamsWebhook } from './inbound';
 import { parsePingstreamsWebhook, type PingstreamsWebhook } from './schema';
 

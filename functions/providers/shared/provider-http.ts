@@ -1,7 +1,7 @@
 import { ProviderError } from '../../core/errors';
 import { parseRetryAfter } from '../../core/retry';
-import type { EnvName } from '../../definitions/env-names';
-import type { SecretValues } from '../../infra/secrets';
+
+import type { SecretValues } from '../../core/secrets';
 
 /**
  * The HTTP plumbing every REST provider client shares, so each client holds only what is its
@@ -28,7 +28,7 @@ export function notConfiguredReason(provider: string, detail: string): string {
  * fallback (the local runtime); an empty string counts as unset. Every missing required name
  * is listed at once, so one deploy fixes them all.
  */
-export function readProviderSettings<Required extends EnvName, Optional extends EnvName = never>(
+export function readProviderSettings<Required extends string, Optional extends string = never>(
   provider: string,
   required: readonly Required[],
   secrets: SecretValues,
@@ -57,7 +57,7 @@ export function readProviderSettings<Required extends EnvName, Optional extends 
  */
 export function httpBaseUrl(
   provider: string,
-  name: EnvName,
+  name: string,
   rawUrl: string,
 ): ProviderConfigResult<string> {
   const url = URL.canParse(rawUrl) ? new URL(rawUrl) : undefined;

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../core/errors';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import {
   createProviderHttp,
   discardBody,

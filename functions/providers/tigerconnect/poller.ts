@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ValidationError } from '../../core/errors';
-import { ingestNormalized, type IngestDeps } from '../../core/ingest';
-import type { SecretsSource } from '../../infra/secrets';
+import { ingestNormalized } from '../../core/ingest';
+import type { PollerRuntime } from '../../core/provider-module';
 import {
   createTigerConnectClient,
   readTigerConnectConfig,
@@ -12,11 +12,8 @@ import { normalizeTigerConnectEvent } from './inbound';
 import { TigerConnectEventRecordSchema } from './schema';
 import type { SseFrame } from './sse';
 
-/** Read the stream for under a minute, so a poll scheduled every minute never overlaps the next. */
+/** Read the stream for under a minute (the scheduled handler usually passes its own budget). */
 export const DEFAULT_POLL_BUDGET_MS = 50_000;
-
-/** Left of the Lambda's time after the stream closes: the last store and ack must finish. */
-export const POLL_DEADLINE_MARGIN_MS = 8_000;
 
 /** Acks go out per network chunk, and within a chunk (a replay burst) every this many events. */
 export const ACK_BATCH_SIZE = 25;
@@ -46,26 +43,16 @@ export interface TigerConnectPollOutcome {
   skipped?: string;
 }
 
-/** What the poller needs of the runtime (functions/runtime/runtime.ts `Runtime` satisfies it). */
-export interface PollerRuntime extends IngestDeps {
-  secrets: SecretsSource;
-  env: NodeJS.ProcessEnv;
-}
-
 export interface PollTigerConnectOptions {
   runtime: PollerRuntime;
   fetch?: typeof fetch;
-  /** How long to read the stream; see `pollBudgetMs` for the Lambda's share. */
+  /** How long to read the stream; the scheduled handler (functions/pollers.ts) gives the Lambda's share. */
   budgetMs?: number;
   now?: () => number;
   ackBatchSize?: number;
 }
 
 /** The poll budget inside a Lambda: the default, but never past its time less the margin. */
-export function pollBudgetMs(remainingMs: number, budgetMs = DEFAULT_POLL_BUDGET_MS): number {
-  return Math.max(0, Math.min(budgetMs, remainingMs - POLL_DEADLINE_MARGIN_MS));
-}
-
 /**
  * One scheduled poll of the TigerConnect event stream (TigerConnect has no webhooks): open
  * `GET /v2/events`, store each record as it arrives, and ack an event only once its store

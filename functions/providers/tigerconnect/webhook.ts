@@ -2,7 +2,7 @@ import { UnauthorizedError } from '../../core/errors';
 import type { Normalized, WebhookAdapter, WebhookRequest } from '../../core/inbound';
 import { secureEquals } from '../../core/secure-compare';
 import { parseWith } from '../../core/validation';
-import type { SecretValues } from '../../infra/secrets';
+import type { SecretValues } from '../../core/secrets';
 import { normalizeTigerConnectEvent } from './inbound';
 import {
   TigerConnectBatchSchema,

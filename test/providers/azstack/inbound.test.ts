@@ -168,7 +168,7 @@ describe('AZStack message schema', () => {
     const raw = fixture(`azstack/${name}`);
 
     const stored = normalizeAzStackMessage(message(name)).events.map((draft) =>
-      toStoredEvent('azstack', draft, raw, { bridges: TEST_BRIDGES, botUserIds: {} }),
+      toStoredEvent('azstack', draft, raw, { bridges: TEST_BRIDGES, bots: [] }),
     );
 
     expect(stored).toHaveLength(1);

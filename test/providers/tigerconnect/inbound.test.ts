@@ -169,9 +169,9 @@ describe('normalizeTigerConnectEvent: echo marker', () => {
     });
   });
 
-  it('drops a provider name the bridge does not know', () => {
+  it('drops a provider that is not a provider name', () => {
     const marker = readOriginMarker([
-      { namespace: ORIGIN_NAMESPACE, payload: '{"provider":"slack","orig_id":7}' },
+      { namespace: ORIGIN_NAMESPACE, payload: '{"provider":"Slack Inc.","orig_id":7}' },
     ]);
 
     expect(marker).toEqual({ originMessageId: '7' });
@@ -309,7 +309,7 @@ describe('TigerConnect drafts against the common event contract', () => {
     const stored = normalize(name).events.map((draft) =>
       toStoredEvent('tigerconnect', draft, raw, {
         bridges: TEST_BRIDGES,
-        botUserIds: { tigerconnect: [BOT] },
+        bots: [BOT],
       }),
     );
 

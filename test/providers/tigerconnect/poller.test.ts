@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../functions/core/errors';
 import type { EventStore } from '../../../functions/core/ports';
-import {
-  pollBudgetMs,
-  pollTigerConnectEvents,
-  type PollerRuntime,
-} from '../../../functions/providers/tigerconnect/poller';
+import type { PollerRuntime } from '../../../functions/core/provider-module';
+import { pollTigerConnectEvents } from '../../../functions/providers/tigerconnect/poller';
 import { createTigerConnectOutboundAdapter } from '../../../functions/providers/tigerconnect/outbound';
-import { handler } from '../../../functions/tigerconnect-poller';
+import { handler, pollBudgetMs } from '../../../functions/pollers';
 import { startFakeTigerConnect, type FakeTigerConnect } from '../../support/fake-tigerconnect';
 import { fixture, startHarness, storedEvents, type Harness } from '../../support/harness';
 
@@ -299,7 +296,7 @@ describe('TigerConnect event-stream poller', () => {
       const outcome = await handler({}, { getRemainingTimeInMillis: () => 8_300 });
 
       expect(Date.now() - startedAt).toBeLessThan(3000);
-      expect(outcome).toMatchObject({ stored: 1, acked: 1 });
+      expect(outcome).toMatchObject({ tigerconnect: { stored: 1, acked: 1 } });
     });
   });
 

@@ -3,9 +3,10 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Bridges } from '../functions/core/bridges';
 import { loadBridgesFile } from '../functions/runtime/config';
-import { ChatBridgeStack } from './chat-bridge-stack';
-import type { BundlingMode } from './house-function';
-import type { Settings } from './settings';
+import { ChatBridgeStack } from '../lib/chat-bridge-stack';
+import type { BundlingMode } from '../lib/house-function';
+import type { Settings } from '../lib/settings';
+import { PROVIDERS } from '../functions/providers';
 
 export const STACK_ID = 'ChatBridge';
 
@@ -40,6 +41,7 @@ export function buildChatBridgeApp(options: ChatBridgeAppOptions): {
   const stack = new ChatBridgeStack(app, STACK_ID, {
     description: 'chat-bridge: webhooks, IVS ingest, event store, relay and WebSocket API',
     bridges,
+    providers: PROVIDERS.modules,
     bridgesFile: path,
     ...(options.bundlingMode && { bundlingMode: options.bundlingMode }),
     ...(options.settings && { settings: options.settings }),

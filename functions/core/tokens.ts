@@ -1,22 +1,19 @@
 import * as v from 'valibot';
-import type { Bridge, BridgeChannel, Bridges } from '../core/bridges';
+import type { Bridge, BridgeChannel, Bridges } from './bridges';
 import {
   ForbiddenError,
   NotConfiguredError,
   NotFoundError,
   NotImplementedError,
   ProviderError,
-} from '../core/errors';
-import { canUseBridge, type AppIdentity } from '../core/identity';
-import type { Logger } from '../core/log';
-import type { Metrics } from '../core/ports';
-import type { ProviderName } from '../core/providers';
-import { parseWith } from '../core/validation';
-import type { SecretValues, SecretsSource } from '../infra/secrets';
-import { createGitpleTokenMinter } from './gitple/token';
-import { createIvsTokenMinter, defaultIvsClientFor, type IvsClientFor } from './ivs/token';
-import { createPingstreamsTokenMinter } from './pingstreams/token';
-import { PROVIDER_REQUIREMENTS, isConfigured, type ConfigurableProvider } from './status';
+} from './errors';
+import { canUseBridge, type AppIdentity } from './identity';
+import type { Logger } from './log';
+import type { Metrics } from './ports';
+import type { TokenClients } from './provider-module';
+import type { BotIdentities, ProviderRegistry } from './provider-registry';
+import type { SecretValues, SecretsSource } from './secrets';
+import { parseWith } from './validation';
 
 /** What a provider's minter gets: the caller, the bridge channel, and current secrets. */
 export interface TokenContext {
@@ -30,38 +27,8 @@ export interface TokenContext {
 /** Returns exactly the JSON the provider's client SDK consumes. */
 export type TokenMinter = (context: TokenContext) => Promise<Record<string, unknown>>;
 
-/** A provider either mints tokens, or says why it has no token flow (a 501). */
-export type TokenFlow = { mint: TokenMinter } | { unsupported: string };
-
-/** Clients the minters talk through; tests point them at local servers. */
-export interface TokenClients {
-  fetch: typeof fetch;
-  ivsClientFor: IvsClientFor;
-}
-
-/** The registry: one entry per provider, so the handler never branches on a name. */
-export function createTokenFlows(
-  env: NodeJS.ProcessEnv,
-  clients: TokenClients,
-): Record<ConfigurableProvider, TokenFlow> {
-  return {
-    ivs: { mint: createIvsTokenMinter({ env, clientFor: clients.ivsClientFor }) },
-    gitple: { mint: createGitpleTokenMinter({ fetch: clients.fetch }) },
-    pingstreams: { mint: createPingstreamsTokenMinter({ fetch: clients.fetch }) },
-    tigerconnect: {
-      unsupported:
-        'TigerConnect has no public API to mint a client token; its users sign in with the TigerConnect SDK',
-    },
-    azstack: {
-      unsupported:
-        'AZStack clients authenticate through AZStack itself: set POST /auth/azstack as the app Authentication URL and pass an app JWT as userCredentials',
-    },
-  };
-}
-
 export const defaultTokenClients = (): TokenClients => ({
   fetch: (input, init) => fetch(input, init),
-  ivsClientFor: defaultIvsClientFor,
 });
 
 const TokenRequestSchema = v.object({
@@ -72,9 +39,10 @@ const TokenRequestSchema = v.object({
 });
 
 export interface TokenIssuerDeps {
+  providers: ProviderRegistry;
   bridges: Bridges;
-  /** The bridge bot's identity per provider: never handed to a user. */
-  botUserIds?: Partial<Record<ProviderName, readonly string[]>>;
+  /** The bridge bot's identities per provider: never handed to a user. */
+  botIdentities: BotIdentities;
   secrets: SecretsSource;
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -89,13 +57,11 @@ export interface TokenIssuer {
 }
 
 export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
-  const flows = createTokenFlows(deps.env, { ...defaultTokenClients(), ...deps.clients });
+  const flows = deps.providers.tokenFlows(deps.env, { ...defaultTokenClients(), ...deps.clients });
   const now = deps.now ?? (() => new Date());
   return {
     async issue(provider, identity, body) {
-      const flow = Object.hasOwn(flows, provider)
-        ? flows[provider as ConfigurableProvider]
-        : undefined;
+      const flow = Object.hasOwn(flows, provider) ? flows[provider] : undefined;
       if (flow === undefined) {
         throw new NotFoundError(
           /^[a-z]{1,32}$/.test(provider)
@@ -104,7 +70,7 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
         );
       }
       if ('unsupported' in flow) throw new NotImplementedError(flow.unsupported);
-      const name = provider as ConfigurableProvider;
+      const name = provider;
 
       // Anything besides `bridge` (capabilities, userId, durations) is ignored by design.
       const { bridge: bridgeId } = parseWith(TokenRequestSchema, body, 'token request');
@@ -120,12 +86,12 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
       }
       // A user holding the bot's identity could post as the bridge, and everything they sent
       // would be dropped as an echo.
-      if ((deps.botUserIds?.[name] ?? []).includes(identity.sub)) {
+      if ((await deps.botIdentities.of(name)).includes(identity.sub)) {
         throw new ForbiddenError(`user id "${identity.sub}" is reserved for the bridge bot`);
       }
       const secrets = await deps.secrets.load();
-      if (!isConfigured(name, secrets)) {
-        const missing = PROVIDER_REQUIREMENTS[name].filter((key) => !secrets[key]);
+      const missing = deps.providers.missingSettings(name, secrets);
+      if (missing.length > 0) {
         throw new NotConfiguredError(
           `${name} is not configured on this bridge (${missing.join(', ')})`,
         );

@@ -1,0 +1,33 @@
+import type { ProviderModule } from '../../core/provider-module';
+import { createIvsOutboundAdapter } from './outbound';
+import { createIvsTokenMinter, defaultIvsClientFor, type IvsClientFor } from './token';
+
+/**
+ * Amazon IVS Chat. Inbound comes through the review-handler and chat-logging Lambdas (not a
+ * webhook), outbound through the bot's messaging socket, tokens through CreateChatToken.
+ */
+export const ivs: ProviderModule = {
+  name: 'ivs',
+  channelIdFormat: {
+    pattern: /^arn:aws[a-z-]*:ivschat:[a-z0-9-]+:[0-9]{12}:room\/[a-zA-Z0-9-]+$/,
+    example: 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6',
+  },
+  settings: {
+    IVS_BOT_USER_ID: { description: 'identity of the bridge bot in IVS rooms', required: true },
+    IVS_MESSAGING_URL: {
+      description: 'IVS messaging WebSocket (default wss://edge.ivschat.<region>.amazonaws.com)',
+    },
+    IVS_SESSION_MINUTES: {
+      description: 'IVS chat session length for issued tokens, 1-180 (default 60)',
+    },
+  },
+  botIdentities: (settings) => (settings.IVS_BOT_USER_ID ? [settings.IVS_BOT_USER_ID] : []),
+  outbound: ({ settings }) => createIvsOutboundAdapter({ env: settings }),
+  token: {
+    create: ({ env, clients }) =>
+      createIvsTokenMinter({
+        env,
+        clientFor: (clients.ivsClientFor as IvsClientFor | undefined) ?? defaultIvsClientFor,
+      }),
+  },
+};
