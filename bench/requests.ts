@@ -7,7 +7,7 @@ import type { CommonEvent } from '../functions/core/event';
 import { ingestNormalized } from '../functions/core/ingest';
 import { createLogger } from '../functions/core/log';
 import type { OutboundAdapter } from '../functions/core/outbound';
-import { parseBridges } from '../functions/runtime/config';
+import { parseBridges } from '../functions/runtime/bridges-file';
 import { relayBatch } from '../functions/core/relay-batch';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import {

@@ -3,7 +3,7 @@
  * store against the embedded DynamoDB, every message a new one (a conditional write each).
  */
 import { readFileSync } from 'node:fs';
-import { parseBridges } from '../functions/runtime/config';
+import { parseBridges } from '../functions/runtime/bridges-file';
 import { createLogger } from '../functions/core/log';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';

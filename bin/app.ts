@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Bridges } from '../functions/core/bridges';
-import { loadBridgesFile } from '../functions/runtime/config';
+import { loadBridgesFile } from '../functions/runtime/bridges-file';
 import { ChatBridgeStack } from '../lib/chat-bridge-stack';
 import type { BundlingMode } from '../lib/house-function';
 import type { Settings } from '../lib/settings';

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { isBridgeError } from './core/errors';
 import { appJwtVerifierFor } from './infra/app-jwt';
-import { getRelayRuntime } from './runtime/relay-runtime';
+import { getConnectionRuntime } from './runtime/connection-runtime';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined>;
@@ -12,7 +12,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
  * Anything but 200 makes API Gateway refuse the upgrade.
  */
 export async function connectClient(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
-  const runtime = getRelayRuntime();
+  const runtime = getConnectionRuntime();
   const { log } = runtime.base;
   try {
     const verifier = appJwtVerifierFor(await runtime.base.secrets.load());

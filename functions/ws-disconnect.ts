@@ -1,11 +1,11 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { getRelayRuntime } from './runtime/relay-runtime';
+import { getConnectionRuntime } from './runtime/connection-runtime';
 
 /** `$disconnect`: forget the connection and its subscriptions (TTL catches any that is missed). */
 export async function disconnectClient(
   event: APIGatewayProxyWebsocketEventV2,
 ): Promise<APIGatewayProxyResultV2> {
-  const runtime = getRelayRuntime();
+  const runtime = getConnectionRuntime();
   await runtime.connections.remove(event.requestContext.connectionId);
   runtime.base.log.info('websocket disconnected', {
     connectionId: event.requestContext.connectionId,

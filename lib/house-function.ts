@@ -89,6 +89,17 @@ export class HouseFunction extends Construct {
   }
 }
 
+/**
+ * esbuild aliases for every Lambda bundle, each cutting what a cold start would load for
+ * nothing: the SDK's default credential chain becomes the environment provider Lambda always
+ * satisfies (functions/infra/lambda-credentials.ts), and jsonwebtoken's `semver` a stand-in
+ * for the three version checks it makes (functions/infra/lambda-semver.ts).
+ */
+export const LAMBDA_ESBUILD_ALIASES = {
+  '--alias:@aws-sdk/credential-provider-node': `${PROJECT_ROOT}functions/infra/lambda-credentials.ts`,
+  '--alias:semver': `${PROJECT_ROOT}functions/infra/lambda-semver.ts`,
+};
+
 function esbuildOptions(definition: FunctionDefinition, bridgesFile: string) {
   return {
     entry: `${PROJECT_ROOT}functions/${definition.entry}`,
@@ -106,6 +117,7 @@ function esbuildOptions(definition: FunctionDefinition, bridgesFile: string) {
       externalModules: [],
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_SHIM,
+      esbuildArgs: LAMBDA_ESBUILD_ALIASES,
       // esbuild is a dev dependency: `cdk synth` never needs Docker.
       forceDockerBundling: false,
       commandHooks: {

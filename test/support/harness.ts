@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo/embedded-dynamo';
 import type { Bridges } from '../../functions/core/bridges';
-import { parseBridges } from '../../functions/runtime/config';
+import { parseBridges } from '../../functions/runtime/bridges-file';
 import { createLogger } from '../../functions/core/log';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { DynamoEventStore } from '../../functions/infra/dynamo-event-store';

@@ -1,7 +1,7 @@
 import { CreateChatTokenCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseBridges } from '../../functions/runtime/config';
+import { parseBridges } from '../../functions/runtime/bridges-file';
 import { createTokensHandler } from '../../functions/tokens';
 import { TEST_BRIDGES, startHarness, type Harness } from '../support/harness';
 import { APP_SECRET, ROOM, appToken, invoke, tokenRequest } from './support';
