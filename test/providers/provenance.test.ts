@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkComment,
+  checkReadmeProse,
   commentsOf,
   prefixOf,
   readFacts,
@@ -63,6 +64,17 @@ describe('provider facts resolve inside the repository', () => {
     ]);
     expect(readmeProblems).toEqual([]);
     expect(readText(ROOT, `${PROVIDERS}/README.md`)).not.toMatch(/providers\.md|§/);
+  });
+
+  it('every tag in README prose cites a fact of that README with the same tag', () => {
+    // Act
+    const problems = providerFolders().flatMap((folder) => {
+      const readme = `${PROVIDERS}/${folder}/README.md`;
+      return checkReadmeProse(readme, readText(ROOT, readme), facts);
+    });
+
+    // Assess
+    expect(problems).toEqual([]);
   });
 
   it('every provenance tag in a source comment cites a fact of its own provider README', () => {
@@ -133,6 +145,28 @@ describe('the provenance check itself', () => {
 
     // Assess
     expect(problems).toEqual([]);
+  });
+
+  it('refuses README prose tags without an id of that README or with another tag', () => {
+    // Prepare
+    const text = [
+      '## Facts',
+      '| GIT-21 | no spec | [G] | none |',
+      '## Verification',
+      'Nothing is signed [G GIT-21]; the SDK is [V S6]; see [I].',
+      'Also [V GIT-21] and [V PS-5].',
+    ].join('\n');
+
+    // Act
+    const problems = checkReadmeProse('gitple/README.md', text, facts);
+
+    // Assess
+    expect(problems).toEqual([
+      'gitple/README.md:4: write "[V S6]" as "[V <fact id>]"',
+      'gitple/README.md:4: write "[I]" as "[I <fact id>]"',
+      'gitple/README.md:5: [V] but GIT-21 is [G]',
+      'gitple/README.md:5: PS-5 is not a fact of this README',
+    ]);
   });
 
   it('reports a README fact row without a valid tag or a source', () => {

@@ -58,6 +58,38 @@ export function readFacts(readme: string, text: string): { facts: Fact[]; proble
   return { facts, problems };
 }
 
+/** A README prose tag: the letter and then its fact ids in square brackets (V, a space, GIT-18). */
+const PROSE_TAG = /\[(V|I|G)(?:\s+([^\]]*))?\]/g;
+
+/** Tags in a README outside its Facts section must cite that README's own facts. */
+export function checkReadmeProse(
+  readme: string,
+  text: string,
+  facts: ReadonlyMap<string, Fact>,
+): string[] {
+  const problems: string[] = [];
+  let inFacts = false;
+  text.split('\n').forEach((line, index) => {
+    if (line.startsWith('## ')) inFacts = line.trim() === '## Facts';
+    if (inFacts) return;
+    for (const tag of line.matchAll(PROSE_TAG)) {
+      const where = `${readme}:${index + 1}`;
+      const ids = (tag[2] ?? '').split(/,\s*/).filter((id) => id !== '');
+      if (ids.length === 0 || ids.some((id) => !/^[A-Z]+-\d+$/.test(id))) {
+        problems.push(`${where}: write "${tag[0]}" as "[${tag[1]} <fact id>]"`);
+        continue;
+      }
+      for (const id of ids) {
+        const fact = facts.get(id);
+        if (fact?.readme !== readme) problems.push(`${where}: ${id} is not a fact of this README`);
+        else if (fact.tag !== tag[1])
+          problems.push(`${where}: [${tag[1]}] but ${id} is [${fact.tag}]`);
+      }
+    }
+  });
+  return problems;
+}
+
 /** Citations of anything outside the repository. */
 function citationProblems(text: string): string[] {
   const problems: string[] = [];
