@@ -17,10 +17,11 @@ const PROVIDERS = 'functions/providers';
 /** Folders whose code carries provenance tags: all of `functions/`, and the provider fakes. */
 const SCANNED = ['functions', 'lib', 'local', 'test/support'];
 
+/** Every provider folder (`shared/` holds helpers, not a provider). */
 function providerFolders(): string[] {
-  return readdirSync(join(ROOT, PROVIDERS)).filter((name) =>
-    existsSync(join(ROOT, PROVIDERS, name, 'README.md')),
-  );
+  return readdirSync(join(ROOT, PROVIDERS), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'shared')
+    .map((entry) => entry.name);
 }
 
 function loadFacts(): {
@@ -33,6 +34,7 @@ function loadFacts(): {
   const problems: string[] = [];
   for (const folder of providerFolders()) {
     const readme = `${PROVIDERS}/${folder}/README.md`;
+    if (!existsSync(join(ROOT, readme))) continue; // reported by the README test
     const read = readFacts(readme, readText(ROOT, readme));
     problems.push(...read.problems);
     for (const fact of read.facts) {
@@ -55,13 +57,9 @@ describe('provider facts resolve inside the repository', () => {
 
   it('every provider README holds a well-formed Facts table and cites nothing outside the repo', () => {
     // Assess
-    expect(providerFolders().sort()).toEqual([
-      'azstack',
-      'gitple',
-      'ivs',
-      'pingstreams',
-      'tigerconnect',
-    ]);
+    expect(providerFolders().length).toBeGreaterThan(0);
+    for (const folder of providerFolders())
+      expect(existsSync(join(ROOT, PROVIDERS, folder, 'README.md')), folder).toBe(true);
     expect(readmeProblems).toEqual([]);
     expect(readText(ROOT, `${PROVIDERS}/README.md`)).not.toMatch(/providers\.md|§/);
   });
