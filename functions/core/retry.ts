@@ -37,7 +37,7 @@ export function retryDelayMs(
   return Math.floor(random() * ceiling);
 }
 
-/** Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3). */
+/** Retry-After is seconds or an HTTP date (RFC 9110, section 10.2.3). */
 export function parseRetryAfter(
   value: string | null | undefined,
   now = Date.now(),

@@ -15,7 +15,7 @@ export interface RecordedGitpleRequest {
   body: unknown;
 }
 
-/** A message the fake holds, in the shape of the SDK's `BaseMessage` [V S6]. */
+/** A message the fake holds, in the shape of the SDK's `BaseMessage` ([V] README GIT-18). */
 export interface GitpleStoredMessage {
   message_id: number;
   channel_id: string;
@@ -57,15 +57,16 @@ export interface FakeGitplePlatform {
  * `POST /v1/users/{id}/token` with `{expires_at}` answering `{token, expires_at}` where the
  * token is a JWT with `user_id`, `iat`, `exp` in milliseconds (what the SDK reads), and
  * `POST /v1/users` with `{user_id, name}`. Unknown users get 404; the user-creation endpoint
- * and the error bodies (`{code, name, message}`) are inferred, see providers.md.
+ * ([G] README GIT-5) and the error bodies (`{code, name, message}`, [I] README GIT-24) are not
+ * documented.
  *
- * The SDK side, as the Gitple SDK calls it [V S6 `request()`, `GitpleLiveSdkUrls`]:
+ * The SDK side, as the Gitple SDK calls it ([V] README GIT-7, GIT-9, GIT-18, GIT-19):
  * `POST /v1/sdk/users/token` with `APP_ID`, `USER_ID` and `Authorization: Bearer <session
  * token>` (a session token this fake issued, unexpired, for that user) answers
  * `{token, expires_at}`; `POST /v1/sdk/group/channels/{id}/messages` `{type:'text', content,
  * meta?}` and `DELETE .../messages/{message_id}` take `APP_ID`, `USER_ID` and the SDK token as
  * Bearer. Sent messages get increasing numeric `message_id`s. Status codes other than 401 for
- * bad tokens (400 for a bad body, 404 for an unknown message) are inferred [I].
+ * bad tokens (400 for a bad body, 404 for an unknown message) are inferred ([I] README GIT-24).
  */
 export async function startFakeGitplePlatform(options: {
   appId: string;
@@ -73,7 +74,7 @@ export async function startFakeGitplePlatform(options: {
   users?: string[];
   /** The fake's clock (epoch ms) for token expiry and message times; tests move it. */
   now?: () => number;
-  /** Lifetime of SDK tokens; Gitple's own is not public [G]. Default 24 h. */
+  /** Lifetime of SDK tokens; Gitple's own is not public ([G] README GIT-8). Default 24 h. */
   sdkTokenTtlMs?: number;
 }): Promise<FakeGitplePlatform> {
   const requests: RecordedGitpleRequest[] = [];

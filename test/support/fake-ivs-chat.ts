@@ -20,7 +20,8 @@ import { closeServer, listen, readBody, sourceIp } from '../../local/tooling/net
  * SigV4-signed POSTs) and the messaging WebSocket as `amazon-ivs-chat-messaging` speaks it
  * (token as subprotocol, PascalCase frames). Tokens minted here are what the socket accepts, so
  * a test exercises the same token -> connect -> send path as production. Shapes and limits
- * follow providers.md §1; behaviour no public source documents is marked [I] where it is made.
+ * follow the facts in functions/providers/ivs/README.md; behaviour no public source documents
+ * cites its inferred fact id where it is made.
  */
 
 const ROOM_ARN = /^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room\/[a-zA-Z0-9-]+$/;
@@ -78,7 +79,7 @@ export interface RecordedFrame {
 
 export interface FakeIvsChatOptions {
   region?: string;
-  /** How long a minted token may open a connection (IVS: about a minute [I]). */
+  /** How long a minted token may open a connection (IVS: about a minute, [I] README IVS-7). */
   tokenTtlMs?: number;
   /** The room's maximumMessageLength (default and maximum 500 code points). */
   maximumMessageLength?: number;
@@ -330,7 +331,7 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
           return;
         }
         const attributes = frame.Attributes ?? {};
-        // Which code IVS uses for these two is not documented; 413 is its "fields too large" [I].
+        // Which code IVS uses for these two is not documented: [I] README IVS-32.
         if (Array.from(frame.Content).length > maxLength) {
           error(connection, 413, `Content exceeds ${maxLength} characters`, requestId);
           return;
@@ -619,7 +620,7 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
     };
     fake.connections.push(connection);
     const ip = sourceIp(req);
-    // IVS ends the connection when its session does [I: close code not documented].
+    // IVS ends the connection when its session does ([I] README IVS-31: close code undocumented).
     const sessionTimer = setTimeout(
       () => socket.close(1000, 'session expired'),
       Math.min(issued.sessionExpiresAt - Date.now(), 2 ** 31 - 1),

@@ -13,7 +13,7 @@ export interface RecordedPingstreamsRequest {
   body?: unknown;
 }
 
-/** A saved message as tiledesk-server's `models/message.js` serializes it [V S8]. */
+/** A saved message as tiledesk-server's `models/message.js` serializes it ([V] README PS-18). */
 export interface PingstreamsStoredMessage {
   _id: string;
   sender: string;
@@ -61,7 +61,7 @@ export interface FakePingstreamsAuth {
  * present (and, per the Pingstreams docs, prefixed with `<projectId>_`). Answers
  * `{success: true, token: "JWT <the same token>", user}` for end users, 401 otherwise.
  *
- * Also `POST /{project}/requests/{request_id}/messages` as `routes/message.js` serves it [V S8]:
+ * Also `POST /{project}/requests/{request_id}/messages` as `routes/message.js` serves it ([V] README PS-18):
  * `Authorization: JWT <token>` where the token is one this fake's exchange handed out, still
  * valid for that project (passport answers a bare 401 otherwise). Tiledesk itself accepts any
  * well-signed custom JWT of a user who has signed in (the exchange hands the same JWT back);

@@ -31,7 +31,7 @@ export interface TigerConnectFailure {
 export interface FakeTigerConnectOptions {
   apiKey?: string;
   apiSecret?: string;
-  /** TigerConnect ends each event stream after about 7 minutes [V S13]; tests shorten it. */
+  /** TigerConnect ends each event stream after about 7 minutes ([V] README TC-7); tests shorten it. */
   streamLifetimeMs?: number;
   /** Write a `: keep-alive` comment this often on open streams (off when absent). */
   keepAliveMs?: number;
@@ -39,7 +39,7 @@ export interface FakeTigerConnectOptions {
   pieceSize?: number;
   /**
    * Put every accepted message on the event stream as a `tigertext:iq:message` from this user
-   * token, as the sender's own stream shows its posts [I] — so echo handling can be tested.
+   * token, as the sender's own stream shows its posts ([I] README TC-21) — so echo handling can be tested.
    */
   echoSentMessagesAs?: string;
 }
@@ -75,9 +75,9 @@ interface OpenStream {
 }
 
 /**
- * A stand-in for the TigerConnect REST v2 API the bridge uses (providers.md §4): HTTP Basic
- * `key:secret` on every call; `GET /v2/events` streams each event record as one SSE `data:`
- * frame, first replaying every unacked event (as TigerConnect does on connect), then live
+ * A stand-in for the TigerConnect REST v2 API the bridge uses ([V] README TC-2, TC-4, TC-6):
+ * HTTP Basic `key:secret` on every call; `GET /v2/events` streams each event record as one
+ * SSE `data:` frame, first replaying every unacked event (as TigerConnect does on connect), then live
  * ones, until closed or its lifetime ends; `TT-X-Features: auto-ack` acks on send;
  * `POST /v2/events/ack` with `{"events": [ids]}` (or the ids comma-joined) -> 204;
  * `DELETE /v2/events` drops open streams -> `{"reply": {"count": n}}`; `POST /v2/message`
@@ -297,7 +297,7 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** `{"events": [ids]}` (S13) or `{"events": "id1,id2"}` (S14). */
+/** `{"events": [ids]}` or `{"events": "id1,id2"}`: both clients' forms ([V] README TC-6). */
 function ackIds(text: string): string[] | undefined {
   const events = parseJson(text)?.events;
   if (Array.isArray(events) && events.every((id) => typeof id === 'string')) return events;

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 
 /**
- * The message object AZStack's SDKs hand their delegates (providers.md §5, S17/S19; constants
- * from the AZStack JavaScript SDK README §3.3.5). AZStack ids are numbers; a numeric string is
- * accepted too, since a bot client may have serialized them.
+ * The message object AZStack's SDKs hand their delegates ([V] README AZ-10; constants:
+ * [V] README AZ-11). AZStack ids are numbers; a numeric string is accepted too, since a bot
+ * client may have serialized them ([I] README AZ-12).
  */
 
 export const CHAT_TYPE = { user: 1, group: 2 } as const;

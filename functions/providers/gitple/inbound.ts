@@ -144,7 +144,7 @@ function memberEvent(type: Extract<EventType, `chat.member.${string}`>): Normali
         id: person.id,
         ...(person.displayName !== undefined && { displayName: person.displayName }),
         ...(ban?.reason != null && ban.reason !== '' && { reason: ban.reason }),
-        // end_at <= 0 is taken as "no end" (a permanent ban); the SDK does not say [G].
+        // end_at <= 0 is taken as "no end" (a permanent ban); the SDK does not say: [G] README GIT-15.
         ...(ban?.end_at != null && ban.end_at > 0 && { until: new Date(ban.end_at).toISOString() }),
       },
     });
@@ -152,8 +152,8 @@ function memberEvent(type: Extract<EventType, `chat.member.${string}`>): Normali
 }
 
 /**
- * Receipt events carry the channel only ([V] SDK dispatch: onMessageRead(channel)); the reader
- * is the envelope's `user` when the webhook sends one [I], else every entry of the channel's
+ * Receipt events carry the channel only ([V] README GIT-16); the reader is the envelope's
+ * `user` when the webhook sends one ([I] README GIT-17), else every entry of the channel's
  * per-user receipt map. Each (user, time) is its own event id, so replaying the whole map on
  * every receipt stores only the entries that moved.
  */

@@ -5,15 +5,15 @@ import { markerAttributes } from '../shared/marker';
 import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
 
 /**
- * No public length limit exists [G]; 4000 code points is an assumption kept well inside what
+ * No public length limit exists ([G] README GIT-23); 4000 code points is an assumption kept well inside what
  * chat clients render, and the relay truncates to it (reporting the truncation).
  */
 export const GITPLE_MAX_TEXT_LENGTH = 4000;
 
 /**
- * Send and delete. The SDK has no content-edit call (only meta updates) [V S6]. A file message
+ * Send and delete. The SDK has no content-edit call (only meta updates): [V] README GIT-19. A file message
  * is a multipart upload of the bytes, which the bridge does not hold, so the relay writes
- * attachments as links into the text. Messages have no reply field [V S6 `BaseMessage`].
+ * attachments as links into the text. Messages have no reply field ([V] README GIT-19).
  */
 const CAPABILITIES: OutboundCapabilities = {
   send: true,
@@ -26,7 +26,7 @@ const CAPABILITIES: OutboundCapabilities = {
 
 /**
  * Relays into Gitple group channels as the bridge bot (GITPLE_BOT_USER_ID) through the SDK
- * REST API, the only verified send path (the server-side send API is not public [G]).
+ * REST API, the only verified send path (the server-side send API is not public: [G] README GIT-20).
  */
 export function createGitpleOutboundAdapter(options: {
   env: NodeJS.ProcessEnv;

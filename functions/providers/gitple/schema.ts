@@ -1,9 +1,8 @@
 import * as v from 'valibot';
 
 /**
- * Every realtime category the Gitple Live SDK dispatches ([V] gitplelive-chat-sdk
- * lib/Interfaces.d.ts). The webhook is assumed to use the same envelope and names ([I]: no
- * public webhook spec exists), so a category outside this list is refused rather than guessed.
+ * Every realtime category the Gitple Live SDK dispatches ([V] README GIT-11). The webhook is
+ * assumed to use the same envelope and names ([I] README GIT-22: no public webhook spec exists), so a category outside this list is refused rather than guessed.
  */
 export const GITPLE_CATEGORIES = [
   'group:message_send',
@@ -41,7 +40,7 @@ export const GITPLE_CATEGORIES = [
 export type GitpleCategory = (typeof GITPLE_CATEGORIES)[number];
 
 const NonEmpty = v.pipe(v.string(), v.minLength(1));
-/** Gitple times are epoch milliseconds ([V] Interfaces.d.ts, chat.js token checks). */
+/** Gitple times are epoch milliseconds ([V] README GIT-12). */
 const EpochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** The SDK types meta as string -> string; values are kept as they come. */
 const Meta = v.record(v.string(), v.unknown());
@@ -98,14 +97,15 @@ export const GitpleMessageSchema = v.looseObject({
   updated_at: v.nullish(EpochMs),
 });
 
-/** The ban details of `*:channel_ban` ([V] BannedUserData; as `data` in the envelope [I]). */
+/** `*:channel_ban` details ([V] README GIT-13), as the envelope's `data` ([I] README GIT-14). */
 export const GitpleBanDataSchema = v.looseObject({
   start_at: v.nullish(EpochMs),
   end_at: v.nullish(v.number()),
   reason: v.nullish(v.string()),
 });
 
-/** The realtime envelope `{category, channel?, user?, message?, data?}`, plus `app_id` [I]. */
+/** The realtime envelope `{category, channel?, user?, message?, data?}` plus `app_id`
+ * ([I] README GIT-22). */
 export const GitpleWebhookSchema = v.looseObject({
   category: v.picklist(GITPLE_CATEGORIES, 'unknown Gitple event category'),
   app_id: v.nullish(v.string()),

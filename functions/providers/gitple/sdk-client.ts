@@ -13,9 +13,9 @@ import {
 } from '../shared/provider-http';
 import { GITPLE_SESSION_TTL_MS, gitplePlatformApi, type GitplePlatformApi } from './token';
 
-/** The SDK refreshes its token whenever less than an hour is left [V S6 `MIN_TOKEN_SECONDS`]. */
+/** The SDK refreshes its token whenever less than an hour is left ([V] README GIT-7). */
 export const GITPLE_SDK_TOKEN_MIN_REMAINING_MS = 60 * 60_000;
-/** Used only when the SDK-token answer has no `expires_at` (the SDK always reads one [V]). */
+/** Used only when the SDK-token answer has no `expires_at` (the SDK always reads one: [V] README GIT-7). */
 const FALLBACK_SDK_TOKEN_TTL_MS = 10 * 60_000;
 
 export interface GitpleBotConfig {
@@ -51,7 +51,7 @@ export function readGitpleBotConfig(
   }
 }
 
-/** The message object the SDK send call answers with [V S6 `BaseMessage`]; only the id is used. */
+/** The message the SDK send call answers with ([V] README GIT-18); only the id is used. */
 const SentMessageSchema = v.looseObject({
   message_id: v.union([
     v.pipe(v.number(), v.integer()),

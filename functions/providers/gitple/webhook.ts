@@ -7,7 +7,7 @@ import { normalizeGitpleWebhook } from './inbound';
 import { GitpleWebhookSchema, type GitpleWebhook } from './schema';
 
 /**
- * `POST /webhooks/gitple`. Gitple publishes no webhook signature [G], so the URL registered in
+ * `POST /webhooks/gitple`. Gitple publishes no webhook signature ([G] README GIT-21), so the URL registered in
  * the Gitple console carries a per-provider secret as `?key=`, compared in constant time.
  */
 export function createGitpleWebhookAdapter(secrets: SecretValues): WebhookAdapter<GitpleWebhook> {

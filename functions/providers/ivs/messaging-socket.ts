@@ -31,10 +31,10 @@ export interface IvsChatSession {
   sessionExpirationTime: Date;
 }
 
-/** The ERROR codes of the messaging API (amazon-ivs-chat-messaging errors.js). */
+/** The ERROR codes of the messaging API ([V] README IVS-14). */
 export const IVS_SOCKET_CONNECTION_EXPIRED = 401;
 export const IVS_SOCKET_RATE_LIMITED = 429;
-/** IVS rate limits are per room per second; waiting a second is the earliest a retry can pass. */
+/** Rate limits are per room per second, so a second is the earliest retry ([I] README IVS-15). */
 const RATE_LIMIT_RETRY_AFTER_MS = 1000;
 
 interface Pending {

@@ -2,7 +2,10 @@ import { TRUNCATION_SUFFIX } from '../../core/format';
 import type { RelayMarker } from '../../core/outbound';
 import { markerAttributes } from '../shared/marker';
 
-/** IVS caps attribute maps (messages, events, tokens) at 1 KB, keys and values together. */
+/**
+ * IVS caps attribute maps at 1 KB, keys and values together: tokens and events
+ * ([V] README IVS-3), socket messages and the byte unit ([I] README IVS-4).
+ */
 export const IVS_ATTRIBUTES_MAX_BYTES = 1024;
 /** In event mode the sender name is capped first, so a long name cannot crowd out the text. */
 export const IVS_EVENT_SENDER_MAX_BYTES = 128;

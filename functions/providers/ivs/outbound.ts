@@ -23,7 +23,7 @@ import {
 import { eventAttributes, messageAttributes } from './outbound-attributes';
 import { defaultIvsClientFor } from './token';
 
-/** A room's `maximumMessageLength`: default and maximum 500, counted in code points. */
+/** A room's `maximumMessageLength`: default and maximum 500 code points ([V] README IVS-12). */
 export const IVS_MAX_MESSAGE_LENGTH = 500;
 export const IVS_SEND_TIMEOUT_MS = 5000;
 /** The longest session CreateChatToken grants: fewer reconnects while the container is warm. */
@@ -174,7 +174,7 @@ function senderName(message: OutboundMessage): string {
   return message.sender.displayName ?? message.sender.id;
 }
 
-/** DeleteMessage takes a reason of 1-256 characters. */
+/** DeleteMessage takes a reason of 1-256 characters ([V] README IVS-17). */
 function deleteReason(reason: string): string {
   const trimmed = reason.trim();
   if (trimmed === '') return DEFAULT_DELETE_REASON;

@@ -26,11 +26,11 @@ export const defaultIvsClientFor: IvsClientFor = (region) => {
 };
 
 export const IVS_SESSION_MINUTES_DEFAULT = 60;
-/** IVS caps token attributes at 1 KB in total (keys and values). */
+/** IVS caps token attributes at 1 KB in total, keys and values ([V] README IVS-3). */
 export const IVS_ATTRIBUTES_MAX_BYTES = 1024;
 const DISPLAY_NAME = 'displayName';
 
-/** IVS_SESSION_MINUTES: 1-180 (the CreateChatToken limits), default 60. */
+/** IVS_SESSION_MINUTES: 1-180 (the CreateChatToken limits, [V] README IVS-2), default 60. */
 export function ivsSessionMinutes(env: NodeJS.ProcessEnv): number {
   const raw = env.IVS_SESSION_MINUTES;
   if (raw === undefined || raw === '') return IVS_SESSION_MINUTES_DEFAULT;

@@ -57,7 +57,7 @@ export function readPingstreamsBotConfig(
   };
 }
 
-/** The body of `POST /{project}/requests/{request_id}/messages` the bridge sends [V S8]. */
+/** The body of `POST /{project}/requests/{request_id}/messages` the bridge sends ([V] README PS-18). */
 export interface PingstreamsMessageBody {
   text: string;
   type: 'text';

@@ -10,7 +10,7 @@ import type {
   PingstreamsWebhook,
 } from './schema';
 
-/** Message types whose `metadata` describes a file ([V] routes/message.js: image, file). */
+/** Message types whose `metadata` describes a file ([V] README PS-10: image, file). */
 const MEDIA_TYPES = new Set(['image', 'file']);
 
 /** Why each known, non-relayed event kind is acknowledged without an event. */

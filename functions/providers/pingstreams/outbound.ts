@@ -10,16 +10,16 @@ import {
 
 /**
  * No limit is enforced by tiledesk-server beyond the JSON body size, and the cloud's is
- * unknown [G]; 4000 code points keeps relayed text readable in the widget, and the relay
+ * unknown ([G] README PS-20); 4000 code points keeps relayed text readable in the widget, and the relay
  * truncates to it (reporting the truncation).
  */
 export const PINGSTREAMS_MAX_TEXT_LENGTH = 4000;
 
 /**
- * Send only: Tiledesk has no message edit or delete API (the routes are commented out) [V S8].
+ * Send only: Tiledesk has no message edit or delete API (the routes are commented out): [V] README PS-19.
  * Attachments are relayed as links in the text: a media message carries one `metadata`
  * object, so text plus several attachments would be several messages, and the message-id map
- * holds one id per copy. Messages have no reply field [V S8 `models/message.js`].
+ * holds one id per copy. Messages have no reply field ([V] README PS-18).
  */
 const CAPABILITIES: OutboundCapabilities = {
   send: true,

@@ -3,8 +3,8 @@ import { ValidationError } from '../../core/errors';
 import { parseWith } from '../../core/validation';
 
 /**
- * Pingstreams is Tiledesk rebranded ([V] providers.md §3.1); every event name and shape here
- * follows tiledesk-server's subscriptionNotifier, messageEvent and requestEvent (S8).
+ * Pingstreams is Tiledesk rebranded ([V] README PS-1); every event name and shape here follows
+ * tiledesk-server's subscriptionNotifier, messageEvent and requestEvent ([V] README PS-8).
  */
 export type PingstreamsEventKind =
   | 'message.create'
@@ -62,7 +62,7 @@ export const PingstreamsHookSchema = v.looseObject({
   target: v.nullish(v.string()),
 });
 
-/** `{timestamp (ms), payload, hook, token}` ([V] subscriptionNotifier.notify). */
+/** `{timestamp (ms), payload, hook, token}` ([V] README PS-4). */
 const envelopeEntries = {
   timestamp: v.pipe(v.number(), v.integer(), v.minValue(0)),
   hook: PingstreamsHookSchema,
@@ -94,7 +94,7 @@ export const PingstreamsAttributesSchema = v.looseObject({
   messagelabel: v.nullish(v.looseObject({ key: v.nullish(v.string()) })),
 });
 
-/** Media details of `image`/`file` messages ([V] routes/message.js: `{src, type, name, ...}`). */
+/** Media details of `image`/`file` messages ([V] README PS-10: `{src, type, name, ...}`). */
 export const PingstreamsMetadataSchema = v.looseObject({
   src: v.nullish(v.string()),
   type: v.nullish(v.string()),
@@ -102,7 +102,7 @@ export const PingstreamsMetadataSchema = v.looseObject({
   size: v.nullish(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
-/** The message JSON plus its populated `request` ([V] models/message.js, messageEvent.js). */
+/** The message JSON plus its populated `request` ([V] README PS-9). */
 export const PingstreamsMessageSchema = v.looseObject({
   _id: NonEmpty,
   sender: NonEmpty,

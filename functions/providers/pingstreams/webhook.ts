@@ -23,9 +23,9 @@ function verifiableBody(body: unknown) {
 
 /**
  * The body `token` is an HS256 JWT signed with the subscription secret whose claims are the
- * hook plus `iat`, `sub: "subscription"` and `aud: <server>/subscriptions/<hook _id>` ([V]
- * tiledesk-server subscriptionNotifier). The audience host and `iss` may be rebranded by
- * Pingstreams [I], so, like tiledesk-server's own check, only the audience path is compared.
+ * hook plus `iat`, `sub: "subscription"` and `aud: <server>/subscriptions/<hook _id>`
+ * ([V] README PS-6). The audience host and `iss` may be rebranded by Pingstreams
+ * ([I] README PS-7), so, like tiledesk-server's own check, only the audience path is compared.
  */
 function verifyToken(token: string | undefined, secret: string, hookId: string): void {
   if (!token) {

@@ -8,10 +8,10 @@ import {
   type ProviderConfigResult,
 } from '../shared/provider-http';
 
-/** Production REST base of the current JS SDK (providers.md §4, S12). */
+/** Production REST base of the current JS SDK ([V] README TC-1). */
 export const DEFAULT_TIGERCONNECT_API_URL = 'https://api.tigertext.me';
 
-/** The header carrying the new message's id on the 204 of `POST /v2/message` [V S13]. */
+/** The header carrying the new message's id on the 204 of `POST /v2/message` ([V] README TC-12). */
 export const MESSAGE_ID_HEADER = 'tt-x-message-id';
 
 export interface TigerConnectApiConfig {
@@ -24,7 +24,7 @@ export interface TigerConnectApiConfig {
 export type TigerConnectConfigResult = ProviderConfigResult<TigerConnectApiConfig>;
 
 /**
- * The REST v2 credentials: one key/secret pair is one identity (the bridge bot) [V S13/S14].
+ * The REST v2 credentials: one key/secret pair is one identity (the bridge bot): [V] README TC-2.
  * Secrets Manager values win; plain environment values are the fallback (the local runtime).
  */
 export function readTigerConnectConfig(
@@ -51,14 +51,14 @@ export function readTigerConnectConfig(
   };
 }
 
-/** One `data[]` entry of a TigerConnect message [V S13/S14]. */
+/** One `data[]` entry of a TigerConnect message ([V] README TC-10, TC-12). */
 export interface TigerConnectDataItem {
   namespace: string;
   mimetype?: string;
   payload: string;
 }
 
-/** The JSON body of `POST /v2/message` the bridge sends [V S13/S15]. */
+/** The JSON body of `POST /v2/message` the bridge sends ([V] README TC-12). */
 export interface TigerConnectSendBody {
   body: string;
   /** A user token, group token, email or phone number. */

@@ -25,8 +25,8 @@ export const UNKNOWN_EVENT_REASON = 'unknown TigerConnect event';
 const MAX_KIND_LENGTH = 64;
 
 /**
- * Known event kinds the bridge acknowledges without storing (names: providers.md §4, S12/S14;
- * their payloads are not public). Keys are the type without the `tigertext:iq:` prefix.
+ * Known event kinds the bridge acknowledges without storing (names: [V] README TC-8; their
+ * payloads are not public: [G] README TC-9). Keys are the type without the `tigertext:iq:` prefix.
  */
 const IGNORED_KINDS: Record<string, string> = {
   'message:status': 'delivery and read status; receipts are not relayed',
@@ -122,7 +122,7 @@ function messageDraft(
 }
 
 /**
- * `msg:metadata_update` changes a message's `data[]`, never its body (providers.md §6), so the
+ * `msg:metadata_update` changes a message's `data[]`, never its body ([I] README TC-11), so the
  * update carries meta only. Each update is its own occurrence: identity is message + event id.
  */
 function metadataUpdateDraft(

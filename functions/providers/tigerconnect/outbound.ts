@@ -5,15 +5,15 @@ import { createTigerConnectClient, readTigerConnectConfig } from './client';
 import { originDataEntry } from './marker';
 
 /**
- * No public length limit exists [G]; 4000 code points is an assumption kept well inside what
+ * No public length limit exists ([G] README TC-18); 4000 code points is an assumption kept well inside what
  * chat clients render, and the relay truncates to it (reporting the truncation).
  */
 export const TIGERCONNECT_MAX_TEXT_LENGTH = 4000;
 
 /**
  * Send only. Edits do not exist on TigerConnect; the SDK's `messages.recall(id)` has no
- * verified REST path [I], so deletes are not attempted. Attachments need a multipart upload
- * (one per message) that is not built, so the relay writes them as links into the text.
+ * verified REST path ([I] README TC-16), so deletes are not attempted. Attachments need a multipart upload
+ * (one per message, [V] README TC-19) that is not built, so the relay writes them as links into the text.
  * Replies have no field in `POST /v2/message`.
  */
 const CAPABILITIES: OutboundCapabilities = {

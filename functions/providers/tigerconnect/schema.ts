@@ -2,8 +2,8 @@ import * as v from 'valibot';
 
 /**
  * TigerConnect (TigerText) event-stream records. The envelope `{event_id, event: {"tigertext:iq:
- * <type>": {...}}}` is verified (providers.md §4, S13/S14); the inner message keys follow the
- * message JSON of S14 `MessageBuilder` and are inferred for the stream. Everything is a
+ * <type>": {...}}}` is verified ([V] README TC-5); the inner message keys follow the message
+ * JSON of the Java SDK's `MessageBuilder` and are inferred for the stream ([I] README TC-11). Everything is a
  * looseObject so fields TigerConnect adds later pass through untouched.
  */
 
@@ -21,7 +21,7 @@ export const METADATA_UPDATE_KEY = `${IQ_PREFIX}msg:metadata_update` as const;
 
 const NonEmpty = v.pipe(v.string(), v.minLength(1));
 
-/** `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` per S14; any string `Date` can read is accepted. */
+/** `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` ([V] README TC-10); any string `Date` can read is accepted. */
 const Timestamp = v.pipe(
   v.string(),
   v.check((value) => !Number.isNaN(Date.parse(value)), 'not a valid time'),
@@ -57,7 +57,7 @@ export const TigerConnectMessageSchema = v.looseObject({
 });
 export type TigerConnectMessage = v.InferOutput<typeof TigerConnectMessageSchema>;
 
-/** The payload of `msg:metadata_update` is not public [G]: only what the bridge reads is typed. */
+/** `msg:metadata_update`'s payload is not public ([G] README TC-9): only what we read is typed. */
 export const TigerConnectMetadataUpdateSchema = v.looseObject({
   message_id: v.optional(NonEmpty),
   sender_token: v.optional(NonEmpty),
