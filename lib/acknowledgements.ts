@@ -92,7 +92,7 @@ function acknowledgeApis(stack: ChatBridgeStack): void {
         'No IAM/Cognito authorizer on purpose: GET /health is a public liveness probe that reveals ' +
         'only which providers are configured; POST /webhooks/{provider} is called by provider ' +
         'platforms that cannot sign AWS requests, and each delivery is verified by the handler ' +
-        "with that provider's own scheme (constant-time ?key= or x-hook-secret, see providers.md); " +
+        "with that provider's own scheme (constant-time ?key= or x-hook-secret, see functions/providers/README.md); " +
         'POST /auth/azstack is called by AZStack servers and verified by RSA token + md5 code; ' +
         'the app-facing routes (tokens, history) verify the app JWT (HS256 or RS256 via JWKS, ' +
         'algorithm pinned, exp required) in the handler, where that configuration lives.',
