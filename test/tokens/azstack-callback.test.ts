@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/auth-azstack';
-import { azStackKey, decryptPkcs1v15 } from '../../functions/providers/azstack/auth-callback';
+import { azStackKey, decryptPkcs1v15 } from '../../functions/providers/azstack/rsa-pkcs1';
 import { startHarness, type Harness } from '../support/harness';
 import { APP_SECRET, appToken, httpEvent, invoke } from './support';
 

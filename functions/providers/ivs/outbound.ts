@@ -14,9 +14,9 @@ import type {
   SendResult,
 } from '../../core/outbound';
 import { BRIDGE_EVENT_NAME } from './inbound';
+import { IvsMessagingPool } from './messaging-pool';
 import {
   IvsMessagingConnection,
-  IvsMessagingPool,
   type IvsChatSession,
   type MessagingWebSocketConstructor,
 } from './messaging-socket';
