@@ -1,0 +1,81 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FaultKind = '429' | '503' | 'reset' | 'stall';
+
+export interface FaultProxy {
+  url: string;
+  /** Faults injected so far, by kind. */
+  injected: Record<FaultKind, number>;
+  /** Requests whose body contains `marker` fail with 503 while this holds (the poison). */
+  poison: { marker: string; active: boolean } | undefined;
+  close(): Promise<void>;
+}
+
+const KINDS: FaultKind[] = ['429', '503', 'reset', 'stall'];
+
+/**
+ * An HTTP proxy in front of a fake provider that fails a share of requests the ways real
+ * providers do: 429 with Retry-After, 503, a reset connection, a stall. Bounded and loopback
+ * only. A stall delays, then forwards: the bridge sees a slow provider (and may time out).
+ */
+export async function startFaultProxy(options: {
+  target: string;
+  rate: number;
+  stallMs: number;
+  random: () => number;
+}): Promise<FaultProxy> {
+  const target = new URL(options.target);
+  const injected: Record<FaultKind, number> = { '429': 0, '503': 0, reset: 0, stall: 0 };
+  const proxy: FaultProxy = { url: '', injected, poison: undefined, close: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const forward = () => {
+        const upstream = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        upstream.on('error', () => res.destroy());
+        upstream.end(body);
+      };
+      if (proxy.poison?.active && body.includes(proxy.poison.marker)) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"poison"}');
+        return;
+      }
+      // Faults hit writes (message posts), where retries and duplicates matter.
+      if (req.method !== 'POST' || options.random() >= options.rate) return forward();
+      const kind = KINDS[Math.floor(options.random() * KINDS.length)]!;
+      injected[kind] += 1;
+      if (kind === '429') {
+        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
+        res.end('{"error":"rate limited"}');
+      } else if (kind === '503') {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+      } else if (kind === 'reset') {
+        req.socket.destroy();
+      } else {
+        setTimeout(forward, options.stallMs);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
