@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ValidationError } from '../../core/errors';
 import { ingestNormalized, type IngestDeps } from '../../core/ingest';
+import { firstIssue } from '../../core/validation';
 import type { SecretsSource } from '../../infra/secrets';
 import {
   createTigerConnectClient,
@@ -179,9 +180,8 @@ async function handleFrame(
     typeof record.event_id === 'string' && record.event_id !== '' ? record.event_id : undefined;
   const parsed = v.safeParse(TigerConnectEventRecordSchema, record);
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
-    return reject(context, eventId, field, issue?.message);
+    const { field, reason } = firstIssue(parsed.issues);
+    return reject(context, eventId, field, reason);
   }
   const normalized = normalizeTigerConnectEvent(parsed.output, {
     botUserId,
