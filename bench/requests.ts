@@ -8,7 +8,7 @@ import { ingestNormalized } from '../functions/core/ingest';
 import { createLogger } from '../functions/core/log';
 import type { OutboundAdapter } from '../functions/core/outbound';
 import { parseBridgesConfig } from '../functions/core/bridges';
-import { relayBatch } from '../functions/core/relay-batch';
+import { relayBatch } from '../functions/core/relay';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import {
   ApiGatewayBroadcaster,

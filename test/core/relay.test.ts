@@ -7,9 +7,9 @@ import type {
   OutboundCapabilities,
   OutboundMessage,
 } from '../../functions/core/outbound';
-import { relayBatch, type BatchRecord } from '../../functions/core/relay-batch';
+import { relayBatch, type BatchRecord } from '../../functions/core/relay';
 import type { RelayDeps } from '../../functions/core/relay';
-import type { ClientFrame, DeadLetter } from '../../functions/core/relay-ports';
+import type { ClientFrame, DeadLetter } from '../../functions/core/relay';
 import { DynamoRelayState } from '../../functions/infra/dynamo-relay-state';
 import { startHarness, type Harness } from '../support/harness';
 
