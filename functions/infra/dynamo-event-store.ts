@@ -5,12 +5,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { EventPage, EventStore, PutOutcome, StoredEvent } from '../core/ports';
-import {
-  EVENT_ATTRIBUTES as A,
-  decodeCursor,
-  decodeListedItem,
-  encodeEventItem,
-} from './event-item-codec';
+import { decodeCursor } from '../core/event-cursor';
+import { EVENT_ATTRIBUTES as A, decodeListedItem, encodeEventItem } from './event-item-codec';
 
 export interface DynamoEventStoreOptions {
   client: DynamoDBClient;

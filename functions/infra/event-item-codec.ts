@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../core/errors';
+import { encodeCursor, sequenceKey } from '../core/event-cursor';
 import type { CommonEvent } from '../core/event';
 import type { StoredEvent } from '../core/ports';
 import type { RelayInput } from '../core/relay';
@@ -25,21 +25,6 @@ export const EVENT_ATTRIBUTES = {
 const A = EVENT_ATTRIBUTES;
 
 export type EventItem = Record<string, AttributeValue>;
-
-/** Sortable store-order key: ms since epoch, then the event id to break ties across writers. */
-export function sequenceKey(nowMs: number, eventId: string): string {
-  return `${nowMs.toString().padStart(13, '0')}#${eventId}`;
-}
-
-export function encodeCursor(seq: string): string {
-  return Buffer.from(seq, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string {
-  const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{13}#[\w-]+$/.test(seq)) throw new ValidationError('after: not a valid cursor', 'after');
-  return seq;
-}
 
 /** The item one stored event is written as. */
 export function encodeEventItem(

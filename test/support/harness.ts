@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo/embedded-dynamo';
-import { parseBridgesConfig, type Bridges } from '../../functions/core/bridges';
+import type { Bridges } from '../../functions/core/bridges';
+import { TEST_BRIDGES } from './bridges';
 import { createLogger } from '../../functions/core/log';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { DynamoEventStore } from '../../functions/infra/dynamo-event-store';
@@ -14,9 +15,7 @@ export function fixture<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(resolve(FIXTURES, path), 'utf8')) as T;
 }
 
-export const TEST_BRIDGES = parseBridgesConfig(
-  JSON.parse(readFileSync(resolve(import.meta.dirname, '../../bridges.json'), 'utf8')),
-);
+export { TEST_BRIDGES };
 
 export interface Harness {
   dynamo: EmbeddedDynamo;
