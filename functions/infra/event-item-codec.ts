@@ -49,6 +49,17 @@ export function encodeEventItem(
   };
 }
 
+/** A whole events item read back (tests and tools): the stored event and its expiry. */
+export function decodeEventItem(item: EventItem): StoredEvent & { expiresAt: number } {
+  return {
+    event: JSON.parse(item[A.event]?.S ?? 'null') as CommonEvent,
+    channelKey: item[A.partitionKey]?.S ?? '',
+    echo: item[A.echo]?.BOOL === true,
+    raw: JSON.parse(item[A.raw]?.S ?? 'null') as unknown,
+    expiresAt: Number(item[A.expiresAt]?.N ?? 0),
+  };
+}
+
 /** A history row (the bySubject projection: seq and event) as the API shows it. */
 export function decodeListedItem(item: EventItem): { event: CommonEvent; cursor: string } {
   return {

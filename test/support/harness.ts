@@ -5,6 +5,7 @@ import { TEST_BRIDGES } from './bridges';
 import { createLogger } from '../../functions/core/log';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { DynamoEventStore } from '../../functions/infra/dynamo-event-store';
+import { EVENT_ATTRIBUTES, decodeEventItem } from '../../functions/infra/event-item-codec';
 import { createRuntime, setRuntime, type Runtime } from '../../functions/runtime/runtime';
 import { envSecrets } from '../../functions/infra/secrets';
 import { readFileSync } from 'node:fs';
@@ -75,14 +76,10 @@ export async function storedEvents(harness: Harness, channelKey: string) {
   const response = await harness.dynamo.client.send(
     new QueryCommand({
       TableName: harness.dynamo.tableNames.EVENTS_TABLE!,
-      KeyConditionExpression: 'pk = :pk',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': EVENT_ATTRIBUTES.partitionKey },
       ExpressionAttributeValues: { ':pk': { S: channelKey } },
     }),
   );
-  return (response.Items ?? []).map((item) => ({
-    event: JSON.parse(item.event!.S!) as import('../../functions/core/event').CommonEvent,
-    raw: JSON.parse(item.raw!.S!) as unknown,
-    echo: item.echo!.BOOL!,
-    expiresAt: Number(item.expiresAt!.N),
-  }));
+  return (response.Items ?? []).map(decodeEventItem);
 }
