@@ -41,12 +41,4 @@ export class MemoryEventStore implements EventStore {
     const last = items.at(-1);
     return { items, ...(items.length === options.limit && last && { next: last.cursor }) };
   }
-
-  /** Every stored event of one channel key (echoes too), in store order. */
-  storedIn(channelKey: string): StoredEvent[] {
-    return [...this.rows.values()]
-      .filter((row) => row.stored.channelKey === channelKey)
-      .sort((a, b) => (a.seq < b.seq ? -1 : 1))
-      .map((row) => structuredClone(row.stored));
-  }
 }
