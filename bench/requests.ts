@@ -8,7 +8,8 @@ import { ingestNormalized } from '../functions/core/ingest';
 import { createLogger } from '../functions/core/log';
 import type { OutboundAdapter } from '../functions/core/outbound';
 import { parseBridges } from '../functions/runtime/bridges-file';
-import { relayBatch } from '../functions/core/relay-batch';
+import { channelKey } from '../functions/core/providers';
+import { relayBatch } from '../functions/core/relay';
 import { memoryMetrics } from '../functions/infra/emf-metrics';
 import {
   ApiGatewayBroadcaster,
@@ -87,7 +88,7 @@ export async function benchRequests(messages = 50): Promise<RequestCounts> {
     await relayBatch(
       page.items.map((item, i) => ({
         itemIdentifier: String(i),
-        partitionKey: 'gitple#room-7',
+        partitionKey: channelKey('gitple', 'room-7'),
         input: { event: item.event as CommonEvent, echo: false, cursor: item.cursor },
       })),
       {

@@ -1,8 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import type { Context } from 'aws-lambda';
-import { replayDeadLetter } from './core/dead-letter-replay';
-import { RelayOutOfTimeError } from './core/relay';
+import { RelayOutOfTimeError, replayDeadLetter, targetKey } from './core/relay';
 import { parseWith } from './core/validation';
 import { requireEnv } from './runtime/config';
 import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
@@ -40,7 +39,7 @@ export async function operateDeadLetters(
     messageId: r.messageId,
     eventId: r.letter.event.id,
     type: r.letter.event.type,
-    target: `${r.letter.target.provider}#${r.letter.target.channel}`,
+    target: targetKey(r.letter.target),
     attempts: r.letter.attempts,
     error: r.letter.error,
     failedAt: r.letter.failedAt,

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ingestNormalized } from './core/ingest';
+import { firstIssue } from './core/validation';
 import { getRuntime } from './runtime/runtime';
 import { normalizeIvsReviewInput } from './providers/ivs/inbound';
 import { IvsReviewInputSchema } from './providers/ivs/schema';
@@ -42,7 +43,7 @@ export async function reviewIvsMessage(
   const parsed = v.safeParse(IvsReviewInputSchema, input);
   if (!parsed.success) {
     runtime.log.warn('ivs review input does not match the documented shape; allowed, not stored', {
-      field: parsed.issues[0] ? v.getDotPath(parsed.issues[0]) : undefined,
+      field: firstIssue(parsed.issues).field,
     });
     runtime.metrics.count('ReviewInputRejected', { provider: 'ivs' });
     return allow;

@@ -1,29 +1,17 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import type { CommonEvent } from './core/event';
-import { relayBatch, type BatchRecord } from './core/relay-batch';
-import { encodeCursor } from './infra/dynamo-event-store';
+import { relayBatch, type BatchRecord } from './core/relay';
+import { decodeStreamImage, type EventItem } from './infra/event-item-codec';
 import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
 
 /** Leave this much of the Lambda's time for settling records after the last retry wait. */
 const DEADLINE_MARGIN_MS = 5000;
 
-type StreamImage = Record<string, AttributeValue>;
-
 function toBatchRecord(record: DynamoDBStreamEvent['Records'][number]): BatchRecord | undefined {
-  const image = record.dynamodb?.NewImage as StreamImage | undefined;
-  const eventJson = image?.event?.S;
-  if (!image || !eventJson) return undefined;
-  const seq = image.seq?.S;
-  return {
-    itemIdentifier: record.dynamodb?.SequenceNumber ?? '',
-    partitionKey: image.pk?.S ?? '',
-    input: {
-      event: JSON.parse(eventJson) as CommonEvent,
-      echo: image.echo?.BOOL === true,
-      ...(seq && { cursor: encodeCursor(seq) }),
-    },
-  };
+  // The Lambda event types the stream image loosely; it is the same AttributeValue shape.
+  const decoded = decodeStreamImage(record.dynamodb?.NewImage as EventItem | undefined);
+  if (!decoded) return undefined;
+  const { partitionKey, ...input } = decoded;
+  return { itemIdentifier: record.dynamodb?.SequenceNumber ?? '', partitionKey, input };
 }
 
 /**

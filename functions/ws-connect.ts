@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { isBridgeError } from './core/errors';
+import { publicView } from './core/errors';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getConnectionRuntime } from './runtime/connection-runtime';
 
@@ -30,9 +30,10 @@ export async function connectClient(event: ConnectEvent): Promise<APIGatewayProx
     });
     return { statusCode: 200 };
   } catch (error) {
-    if (isBridgeError(error) && error.status === 401) {
-      log.info('websocket refused', { reason: error.message });
-      return { statusCode: 401, body: error.message };
+    const view = publicView(error);
+    if (view.exposed && view.status === 401) {
+      log.info('websocket refused', { reason: view.message });
+      return { statusCode: 401, body: view.message };
     }
     log.error('websocket connect failed', { error });
     return { statusCode: 500 };

@@ -18,7 +18,7 @@ export interface IvsRelayRooms {
 
 /**
  * The rooms the relay delivers to: IVS channels that accept output (`out` or `inout`), the
- * same rule as `relayTargets` in functions/core/relay.ts. An `in`-only room is never written.
+ * same rule as `relayTargets` in functions/core/relay/targets.ts. An `in`-only room is never written.
  */
 export function ivsRelayRooms(bridges: Bridges): IvsRelayRooms {
   const outbound = bridges

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors';
+import { firstIssue } from './validation';
 import { EVENT_TYPES, type EventType } from './event';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
@@ -106,11 +107,11 @@ export function parseBridgesConfig(
 ): Bridges {
   const result = v.safeParse(BridgesConfigSchema, input);
   if (!result.success) {
-    const [issue] = result.issues;
-    const path = issue ? v.getDotPath(issue) : null;
-    const bridgeId = bridgeIdAt(input, path);
+    // Not a caller's 400: a bad bridges document stops the deployment, naming the bridge.
+    const { field, reason } = firstIssue(result.issues);
+    const bridgeId = bridgeIdAt(input, field ?? null);
     throw new ConfigError(
-      `${source}: ${bridgeId ? `bridge "${bridgeId}": ` : ''}${path ?? '(root)'}: ${issue?.message ?? 'invalid'}`,
+      `${source}: ${bridgeId ? `bridge "${bridgeId}": ` : ''}${field ?? '(root)'}: ${reason}`,
     );
   }
   const config = result.output;

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import type { Bridges } from './bridges';
 import type { ConnectionInfo, ConnectionStore } from './connections';
-import { BridgeError, ForbiddenError, NotFoundError, ValidationError } from './errors';
+import { ForbiddenError, NotFoundError, ValidationError, publicView } from './errors';
 import { ingestNormalized, type IngestDeps } from './ingest';
 import type { EventStore } from './ports';
+import { firstIssue, issueError } from './validation';
 
 /** Frames a WebSocket client may send; `action` selects the route (design.md). */
 const BridgeId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -60,16 +61,15 @@ export function parseClientFrame(body: string | undefined): ClientRequest {
   }
   const result = v.safeParse(ClientFrameSchema, json);
   if (result.success) return result.output;
-  const [issue] = result.issues;
-  const field = issue ? v.getDotPath(issue) : null;
+  const { field } = firstIssue(result.issues);
   const action = (json as { action?: unknown } | null)?.action;
-  if (field === 'action' || field === null) {
+  if (field === 'action' || field === undefined) {
     throw new ValidationError(
       `unknown action ${JSON.stringify(action ?? null)}; use subscribe, unsubscribe, send or ping`,
       'action',
     );
   }
-  throw new ValidationError(`${field}: ${issue?.message ?? 'invalid'}`, field ?? undefined);
+  throw issueError(result.issues);
 }
 
 function allowedBridge(connection: ConnectionInfo, bridgeId: string, bridges: Bridges) {
@@ -169,15 +169,8 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
   }
 }
 
-/** The one place an error becomes a WebSocket error frame. */
+/** The one place an error becomes a WebSocket error frame, formatting `publicView`. */
 export function toErrorFrame(error: unknown, action?: string): ServerFrame {
-  if (error instanceof BridgeError && error.expose) {
-    return { type: 'error', code: error.code, message: error.message, ...(action && { action }) };
-  }
-  return {
-    type: 'error',
-    code: 'internal',
-    message: 'the bridge could not handle this frame',
-    ...(action && { action }),
-  };
+  const view = publicView(error, 'the bridge could not handle this frame');
+  return { type: 'error', code: view.code, message: view.message, ...(action && { action }) };
 }

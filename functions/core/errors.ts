@@ -119,3 +119,45 @@ export class ConfigError extends BridgeError {
 export function isBridgeError(error: unknown): error is BridgeError {
   return error instanceof BridgeError;
 }
+
+/** What a caller may learn about an error; HTTP, WebSocket and delivery details format it. */
+export interface PublicView {
+  status: number;
+  code: string;
+  title: string;
+  /** The error's own message when it may be shown, else the caller's generic text. */
+  message: string;
+  /** Whether `message` is the error's own. */
+  exposed: boolean;
+  /** The offending field (validation errors), when known. */
+  field?: string;
+  /** The provider's HTTP status (provider errors), when known. */
+  providerStatus?: number;
+}
+
+/**
+ * The one decision of what a caller may see: a BridgeError that says it may be exposed shows
+ * its status, code, title and message; anything else is an internal error whose text stays in
+ * the logs, answered with `generic`.
+ */
+export function publicView(error: unknown, generic = 'internal error'): PublicView {
+  if (isBridgeError(error) && error.expose) {
+    const { field, providerStatus } = error as { field?: unknown; providerStatus?: unknown };
+    return {
+      status: error.status,
+      code: error.code,
+      title: error.title,
+      message: error.message,
+      exposed: true,
+      ...(typeof field === 'string' && { field }),
+      ...(typeof providerStatus === 'number' && { providerStatus }),
+    };
+  }
+  return {
+    status: 500,
+    code: 'internal',
+    title: 'Internal error',
+    message: generic,
+    exposed: false,
+  };
+}

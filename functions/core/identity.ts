@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { UnauthorizedError } from './errors';
+import { firstIssue } from './validation';
 
 /**
  * Who is calling, as decided by a verified app JWT. Everything the bridge grants (provider
@@ -35,8 +36,8 @@ const AppClaimsSchema = v.object({
 export function identityFromClaims(claims: unknown): AppIdentity {
   const result = v.safeParse(AppClaimsSchema, claims);
   if (!result.success) {
-    const [issue] = result.issues;
-    const claim = issue ? (v.getDotPath(issue) ?? 'claims') : 'claims';
+    // A token's claims are not a payload: a wrong one is a 401 naming the claim.
+    const claim = firstIssue(result.issues).field ?? 'claims';
     throw new UnauthorizedError(`the app token's "${claim}" claim is missing or invalid`);
   }
   const { sub, name, email, roles, bridges } = result.output;

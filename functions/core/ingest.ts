@@ -8,6 +8,7 @@ import type { Logger } from './log';
 import type { EventStore, Metrics, StoredEvent } from './ports';
 import type { BotIdentities } from './provider-registry';
 import { channelKey, type ProviderName } from './providers';
+import { issueError } from './validation';
 
 export interface IngestDeps {
   store: EventStore;
@@ -121,14 +122,9 @@ export function toStoredEvent(
   };
   const checked = v.safeParse(CommonEventSchema, candidate);
   if (!checked.success) {
-    const [issue] = checked.issues;
-    const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
     // An adapter produced an event outside the contract: a bug of ours, but the caller's
     // payload is what triggered it, so it is refused as a whole and nothing is stored.
-    throw new ValidationError(
-      `normalized event is invalid at ${field ?? '(root)'}: ${issue?.message ?? 'invalid'}`,
-      field,
-    );
+    throw issueError(checked.issues, 'normalized event is invalid');
   }
   return {
     event: checked.output,

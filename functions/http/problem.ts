@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { isBridgeError } from '../core/errors';
+import { publicView } from '../core/errors';
 import type { Logger } from '../core/log';
 
 export interface Problem {
@@ -14,26 +14,18 @@ export interface Problem {
 const PROBLEM_BASE = 'https://chat-bridge.dev/problems/';
 
 /**
- * The one place an error becomes an HTTP answer: RFC 9457 problem+json. Only errors that
- * say they may be exposed show their message; anything else is a generic 500, logged.
+ * The one place an error becomes an HTTP answer: RFC 9457 problem+json, formatting what
+ * `publicView` lets the caller see. Anything not exposable is a generic 500, logged.
  */
 export function toProblem(error: unknown, log?: Logger): Problem {
-  if (isBridgeError(error) && error.expose) {
-    const field = (error as { field?: unknown }).field;
-    return {
-      type: `${PROBLEM_BASE}${error.code}`,
-      title: error.title,
-      status: error.status,
-      detail: error.message,
-      ...(typeof field === 'string' && { field }),
-    };
-  }
-  log?.error('unhandled error', { error });
+  const view = publicView(error, 'The bridge could not handle this request; it has been logged.');
+  if (!view.exposed) log?.error('unhandled error', { error });
   return {
-    type: `${PROBLEM_BASE}internal`,
-    title: 'Internal error',
-    status: 500,
-    detail: 'The bridge could not handle this request; it has been logged.',
+    type: `${PROBLEM_BASE}${view.code}`,
+    title: view.title,
+    status: view.status,
+    detail: view.message,
+    ...(view.field !== undefined && { field: view.field }),
   };
 }
 

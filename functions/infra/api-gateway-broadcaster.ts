@@ -8,7 +8,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mapWithConcurrency } from '../core/concurrency';
 import type { ConnectionStore } from '../core/connections';
 import type { Logger } from '../core/log';
-import type { BroadcastResult, Broadcaster, ClientFrame } from '../core/relay-ports';
+import type { BroadcastResult, Broadcaster, ClientFrame } from '../core/relay';
 
 export interface FanOutOptions {
   /** Posts in flight at once; the socket pool is sized to match. */

@@ -3,33 +3,16 @@ import {
   DynamoDBClient,
   PutItemCommand,
   QueryCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../core/errors';
-import type { CommonEvent } from '../core/event';
 import type { EventPage, EventStore, PutOutcome, StoredEvent } from '../core/ports';
-import { EVENTS_TABLE } from '../definitions/tables';
+import { decodeCursor } from '../core/event-cursor';
+import { EVENT_ATTRIBUTES as A, decodeListedItem, encodeEventItem } from './event-item-codec';
 
 export interface DynamoEventStoreOptions {
   client: DynamoDBClient;
   tableName: string;
   retentionDays: number;
   now?: () => number;
-}
-
-/** Sortable store-order key: ms since epoch, then the event id to break ties across writers. */
-export function sequenceKey(nowMs: number, eventId: string): string {
-  return `${nowMs.toString().padStart(13, '0')}#${eventId}`;
-}
-
-export function encodeCursor(seq: string): string {
-  return Buffer.from(seq, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string {
-  const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{13}#[\w-]+$/.test(seq)) throw new ValidationError('after: not a valid cursor', 'after');
-  return seq;
 }
 
 export class DynamoEventStore implements EventStore {
@@ -40,31 +23,13 @@ export class DynamoEventStore implements EventStore {
   }
 
   async putEvent(stored: StoredEvent): Promise<PutOutcome> {
-    const nowMs = this.now();
-    const { event } = stored;
-    const item: Record<string, AttributeValue> = {
-      [EVENTS_TABLE.partitionKey]: { S: stored.channelKey },
-      [EVENTS_TABLE.sortKey]: { S: event.id },
-      seq: { S: sequenceKey(nowMs, event.id) },
-      // Echoes stay out of the sparse bySubject index: they are copies of messages already in
-      // the bridge's history, so history and catch-up show what live clients were pushed.
-      ...(!stored.echo && { subject: { S: event.subject } }),
-      type: { S: event.type },
-      echo: { BOOL: stored.echo },
-      event: { S: JSON.stringify(event) },
-      raw: { S: JSON.stringify(stored.raw ?? null) },
-      storedAt: { S: new Date(nowMs).toISOString() },
-      [EVENTS_TABLE.timeToLiveAttribute]: {
-        N: String(Math.floor(nowMs / 1000) + this.options.retentionDays * 86_400),
-      },
-    };
     try {
       await this.options.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: item,
+          Item: encodeEventItem(stored, this.now(), this.options.retentionDays),
           ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': EVENTS_TABLE.partitionKey },
+          ExpressionAttributeNames: { '#pk': A.partitionKey },
         }),
       );
       return 'created';
@@ -84,20 +49,17 @@ export class DynamoEventStore implements EventStore {
         TableName: this.options.tableName,
         IndexName: 'bySubject',
         KeyConditionExpression: after ? '#s = :s AND #q > :after' : '#s = :s',
-        ExpressionAttributeNames: { '#s': 'subject', '#q': 'seq' },
+        ExpressionAttributeNames: { '#s': A.subject, '#q': A.seq, '#e': A.event },
         ExpressionAttributeValues: {
           ':s': { S: subject },
           ...(after && { ':after': { S: after } }),
         },
-        ProjectionExpression: '#q, event',
+        ProjectionExpression: '#q, #e',
         ScanIndexForward: true,
         Limit: options.limit,
       }),
     );
-    const items = (response.Items ?? []).map((item) => ({
-      event: JSON.parse(item.event?.S ?? 'null') as CommonEvent,
-      cursor: encodeCursor(item.seq?.S ?? ''),
-    }));
+    const items = (response.Items ?? []).map(decodeListedItem);
     const last = items.at(-1);
     return {
       items,

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { isProviderName } from '../core/providers';
+import { channelKey, isProviderName, type ProviderName } from '../core/providers';
 import { batchWriteAll } from './dynamo-batch-write';
 import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
@@ -16,13 +16,14 @@ import {
   type MessageCopy,
   type MessageRef,
   type RelayState,
-} from '../core/relay-ports';
+} from '../core/relay';
 
 /** Delivery records and the message-id map outlive retries and restarts, not forever. */
 const STATE_RETENTION_SECONDS = 30 * 86_400;
 
-const refKey = (ref: { provider: string; channel: string; messageId: string }) =>
-  `MAP#${ref.provider}#${ref.channel}#${ref.messageId}`;
+const refKey = (ref: MessageRef) => `MAP#${channelKey(ref.provider, ref.channel)}#${ref.messageId}`;
+const copySortKey = (target: { provider: ProviderName; channel: string }) =>
+  `COPY#${channelKey(target.provider, target.channel)}`;
 
 export class DynamoRelayState implements RelayState {
   constructor(
@@ -96,7 +97,7 @@ export class DynamoRelayState implements RelayState {
         PutRequest: {
           Item: {
             pk: { S: refKey(copy.origin) },
-            sk: { S: `COPY#${copy.copy.provider}#${copy.copy.channel}` },
+            sk: { S: copySortKey(copy.copy) },
             copyId: { S: copy.copy.messageId },
             expiresAt,
           },
@@ -160,12 +161,12 @@ export class DynamoRelayState implements RelayState {
 
   async findCopy(
     origin: MessageRef,
-    target: { provider: string; channel: string },
+    target: { provider: ProviderName; channel: string },
   ): Promise<string | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: refKey(origin) }, sk: { S: `COPY#${target.provider}#${target.channel}` } },
+        Key: { pk: { S: refKey(origin) }, sk: { S: copySortKey(target) } },
         ConsistentRead: true,
       }),
     );

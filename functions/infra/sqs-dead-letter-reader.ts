@@ -1,5 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetter } from '../core/relay-ports';
+import type { DeadLetter } from '../core/relay';
+import { decodeDeadLetter } from './dead-letter-codec';
 
 export interface ReceivedLetter {
   messageId: string;
@@ -34,7 +35,7 @@ export class SqsDeadLetterReader {
         letters.push({
           messageId: message.MessageId ?? '',
           receiptHandle: message.ReceiptHandle ?? '',
-          letter: JSON.parse(message.Body ?? '{}') as DeadLetter,
+          letter: decodeDeadLetter(message.Body),
         });
       }
     }

@@ -1,5 +1,6 @@
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { DeadLetter, DeadLetterQueue } from '../core/relay-ports';
+import type { DeadLetter, DeadLetterQueue } from '../core/relay';
+import { encodeDeadLetter } from './dead-letter-codec';
 
 /** Failed deliveries, kept whole (event + target + error) so `npm run dlq -- replay` can resend. */
 export class SqsDeadLetterQueue implements DeadLetterQueue {
@@ -10,17 +11,7 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
 
   async park(letter: DeadLetter): Promise<void> {
     await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(letter),
-        MessageAttributes: {
-          eventId: { DataType: 'String', StringValue: letter.event.id },
-          target: {
-            DataType: 'String',
-            StringValue: `${letter.target.provider}#${letter.target.channel}`,
-          },
-        },
-      }),
+      new SendMessageCommand({ QueueUrl: this.queueUrl, ...encodeDeadLetter(letter) }),
     );
   }
 }

@@ -2,8 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConnectionStore } from '../core/connections';
 import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
-import type { RelayDeps } from '../core/relay';
-import type { DeadLetterQueue } from '../core/relay-ports';
+import type { DeadLetterQueue, RelayDeps } from '../core/relay';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../functions/core/errors';
 import type { CommonEvent } from '../../functions/core/event';
 import type {
@@ -7,11 +7,22 @@ import type {
   OutboundCapabilities,
   OutboundMessage,
 } from '../../functions/core/outbound';
-import { relayBatch, type BatchRecord } from '../../functions/core/relay-batch';
-import type { RelayDeps } from '../../functions/core/relay';
-import type { ClientFrame, DeadLetter } from '../../functions/core/relay-ports';
-import { DynamoRelayState } from '../../functions/infra/dynamo-relay-state';
-import { startHarness, type Harness } from '../support/harness';
+import { createLogger } from '../../functions/core/log';
+import {
+  MemoryBroadcaster,
+  MemoryDeadLetterQueue,
+  MemoryRelayState,
+} from '../../functions/core/memory';
+import { channelKey } from '../../functions/core/providers';
+import {
+  relayBatch,
+  type BatchRecord,
+  type ClientFrame,
+  type DeadLetter,
+  type RelayDeps,
+} from '../../functions/core/relay';
+import { memoryMetrics } from '../../functions/infra/emf-metrics';
+import { TEST_BRIDGES } from '../support/bridges';
 
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
 const PS_REQUEST = 'support-group-65f1c0ffee0000000000abcd-0d9f3c1e2b4a4f6e8a7b9c0d1e2f3a4b';
@@ -84,12 +95,11 @@ function gitpleMessage(
 
 const record = (event: CommonEvent, seq: number, echo = false): BatchRecord => ({
   itemIdentifier: String(seq),
-  partitionKey: `${event.data.provider}#${event.data.channel.id}`,
+  partitionKey: channelKey(event.data.provider, event.data.channel.id),
   input: { event, echo },
 });
 
 describe('relay', () => {
-  let harness: Harness;
   let ivs: RecordingAdapter;
   let pingstreams: RecordingAdapter;
   let tiger: RecordingAdapter;
@@ -98,31 +108,26 @@ describe('relay', () => {
   let sleeps: number[];
   let deps: RelayDeps;
 
-  beforeEach(async () => {
-    harness = await startHarness();
+  beforeEach(() => {
     ivs = new RecordingAdapter('ivs');
     pingstreams = new RecordingAdapter('pingstreams', { ...FULL, edit: false, delete: false });
     tiger = new RecordingAdapter('tigerconnect');
-    frames = [];
-    letters = [];
+    const broadcaster = new MemoryBroadcaster();
+    const deadLetters = new MemoryDeadLetterQueue();
+    frames = broadcaster.frames;
+    letters = deadLetters.letters;
     sleeps = [];
     deps = {
-      bridges: harness.runtime.bridges,
+      bridges: TEST_BRIDGES,
       adapters: { ivs, pingstreams, tigerconnect: tiger },
-      state: new DynamoRelayState(harness.dynamo.client, harness.dynamo.tableNames.STATE_TABLE!),
-      broadcaster: {
-        broadcast: async (_bridge, frame) => {
-          frames.push(frame);
-          return { sent: 1, gone: 0, failed: 0 };
-        },
-      },
-      deadLetters: { park: async (letter) => void letters.push(letter) },
-      metrics: harness.metrics,
-      log: harness.runtime.log,
+      state: new MemoryRelayState(),
+      broadcaster,
+      deadLetters,
+      metrics: memoryMetrics(),
+      log: createLogger({}, { sink: () => {} }),
       sleep: async (ms) => void sleeps.push(ms),
     };
   });
-  afterEach(() => harness.close());
 
   it('delivers a message to every other channel of the bridge once, with the marker and the sender format', async () => {
     const event = gitpleMessage('1012');

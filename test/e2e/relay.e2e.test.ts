@@ -11,6 +11,7 @@ import {
   startWorld,
   type World,
 } from './world';
+import { channelKey } from '../../functions/core/providers';
 
 /**
  * The relay end to end on the local runtime: providers are local servers speaking their APIs,
@@ -312,7 +313,7 @@ describe('relay, end to end on the local runtime', () => {
       throw new Error('no dead letter');
     })();
     expect(letters).toEqual([
-      expect.objectContaining({ eventId, target: `pingstreams#${REQUEST}` }),
+      expect.objectContaining({ eventId, target: channelKey('pingstreams', REQUEST) }),
     ]);
     expect(world.pingstreams.messages.some((m) => m.text.includes('parked then replayed'))).toBe(
       false,

@@ -4,9 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestIvsChatLogs, roomArnFromLogStream } from '../../functions/ivs-chat-log';
 import { reviewIvsMessage } from '../../functions/ivs-review';
 import { fixture, startHarness, storedEvents, type Harness } from '../support/harness';
+import { channelKey } from '../../functions/core/providers';
 
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
-const CHANNEL = `ivs#${ROOM}`;
+const CHANNEL = channelKey('ivs', ROOM);
 
 function logsEvent(
   records: unknown[],

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo/embedded-dynamo';
 import type { Bridges } from '../../functions/core/bridges';
-import { parseBridges } from '../../functions/runtime/bridges-file';
+import { TEST_BRIDGES } from './bridges';
 import { createLogger } from '../../functions/core/log';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { DynamoEventStore } from '../../functions/infra/dynamo-event-store';
+import { EVENT_ATTRIBUTES, decodeEventItem } from '../../functions/infra/event-item-codec';
 import { createRuntime, setRuntime, type Runtime } from '../../functions/runtime/runtime';
 import { envSecrets } from '../../functions/infra/secrets';
 import { readFileSync } from 'node:fs';
@@ -15,9 +16,7 @@ export function fixture<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(resolve(FIXTURES, path), 'utf8')) as T;
 }
 
-export const TEST_BRIDGES = parseBridges(
-  JSON.parse(readFileSync(resolve(import.meta.dirname, '../../bridges.json'), 'utf8')),
-);
+export { TEST_BRIDGES };
 
 export interface Harness {
   dynamo: EmbeddedDynamo;
@@ -77,14 +76,10 @@ export async function storedEvents(harness: Harness, channelKey: string) {
   const response = await harness.dynamo.client.send(
     new QueryCommand({
       TableName: harness.dynamo.tableNames.EVENTS_TABLE!,
-      KeyConditionExpression: 'pk = :pk',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': EVENT_ATTRIBUTES.partitionKey },
       ExpressionAttributeValues: { ':pk': { S: channelKey } },
     }),
   );
-  return (response.Items ?? []).map((item) => ({
-    event: JSON.parse(item.event!.S!) as import('../../functions/core/event').CommonEvent,
-    raw: JSON.parse(item.raw!.S!) as unknown,
-    echo: item.echo!.BOOL!,
-    expiresAt: Number(item.expiresAt!.N),
-  }));
+  return (response.Items ?? []).map(decodeEventItem);
 }

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { ValidationError } from '../../core/errors';
 import { ingestNormalized } from '../../core/ingest';
 import type { PollerRuntime } from '../../core/provider-module';
+import { firstIssue } from '../../core/validation';
 import {
   createTigerConnectClient,
   readTigerConnectConfig,
@@ -166,9 +167,8 @@ async function handleFrame(
     typeof record.event_id === 'string' && record.event_id !== '' ? record.event_id : undefined;
   const parsed = v.safeParse(TigerConnectEventRecordSchema, record);
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const field = issue ? (v.getDotPath(issue) ?? undefined) : undefined;
-    return reject(context, eventId, field, issue?.message);
+    const { field, reason } = firstIssue(parsed.issues);
+    return reject(context, eventId, field, reason);
   }
   const normalized = normalizeTigerConnectEvent(parsed.output, {
     botUserId,

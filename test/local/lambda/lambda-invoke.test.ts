@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../support/harness';
 import { startTestBridge, testFunction, type TestBridge } from '../local-bridge';
+import { channelKey } from '../../../functions/core/providers';
 
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
 
@@ -54,7 +55,7 @@ describe('local Lambda Invoke API', () => {
       new QueryCommand({
         TableName: bridge.tableNames.EVENTS_TABLE,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: `ivs#${ROOM}` } },
+        ExpressionAttributeValues: { ':pk': { S: channelKey('ivs', ROOM) } },
       }),
     );
     expect(stored.Items).toHaveLength(1);

@@ -20,6 +20,7 @@ import {
   type FakeIvsChat,
   type RoomMember,
 } from '../../support/fake-ivs-chat';
+import { channelKey } from '../../../functions/core/providers';
 
 // The room of the `support` bridge in bridges.json, so the review-handler test stores under it.
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
@@ -168,7 +169,7 @@ describe('fake IVS Chat against the real clients', () => {
           Sender: { Attributes: { displayName: 'Ana' }, UserId: 'ana', Ip: '127.0.0.1' },
         },
       ]);
-      const [stored] = await storedEvents(harness, `ivs#${ROOM}`);
+      const [stored] = await storedEvents(harness, channelKey('ivs', ROOM));
       expect(stored?.event.data).toMatchObject({
         provider: 'ivs',
         sender: { id: 'ana', displayName: 'Ana' },

@@ -17,6 +17,7 @@ import {
   type FakeIvsChat,
 } from '../../support/fake-ivs-chat';
 import { startHarness, storedEvents } from '../../support/harness';
+import { channelKey } from '../../../functions/core/providers';
 
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
 const OTHER_ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/OtherRoom1';
@@ -150,7 +151,7 @@ describe('IVS outbound adapter', () => {
 
         const { messageId } = await adapter.send(TARGET, outbound('[gitple] Ana: hello'));
 
-        const [stored, ...rest] = await storedEvents(harness, `ivs#${ROOM}`);
+        const [stored, ...rest] = await storedEvents(harness, channelKey('ivs', ROOM));
         expect(rest).toEqual([]);
         expect(stored?.echo).toBe(true);
         expect(stored?.event.data).toMatchObject({

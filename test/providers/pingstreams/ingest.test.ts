@@ -12,8 +12,9 @@ import {
   pingstreamsFixture,
   subscriptionToken,
 } from './deliveries';
+import { channelKey } from '../../../functions/core/providers';
 
-const CHANNEL = `pingstreams#${REQUEST_ID}`;
+const CHANNEL = channelKey('pingstreams', REQUEST_ID);
 const { subscriptionSecret: SECRET } = pingstreamsFixture('webhook-message-create.json');
 const adapter = createPingstreamsWebhookAdapter({
   PINGSTREAMS_WEBHOOK_SECRET: SECRET,

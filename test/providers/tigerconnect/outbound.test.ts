@@ -3,7 +3,7 @@ import { NotConfiguredError, ProviderError } from '../../../functions/core/error
 import type { DeliveryTarget, OutboundMessage } from '../../../functions/core/outbound';
 import type { CommonEvent } from '../../../functions/core/event';
 import { relayEventTo, type RelayDeps } from '../../../functions/core/relay';
-import type { DeadLetter } from '../../../functions/core/relay-ports';
+import type { DeadLetter } from '../../../functions/core/relay';
 import { isRetryable } from '../../../functions/core/retry';
 import { DynamoRelayState } from '../../../functions/infra/dynamo-relay-state';
 import { createTigerConnectOutboundAdapter } from '../../../functions/providers/tigerconnect/outbound';

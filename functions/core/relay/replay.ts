@@ -1,5 +1,6 @@
-import { relayEventTo, type RelayDeps } from './relay';
-import type { DeadLetter, DeliveryRecord } from './relay-ports';
+import { relayEventTo } from './deliver';
+import type { RelayDeps } from './deps';
+import type { DeadLetter, DeliveryRecord } from './ports';
 
 /**
  * Re-deliver one parked delivery to its target. A delivery that fails again is parked again

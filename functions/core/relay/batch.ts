@@ -1,19 +1,9 @@
-import { relayEventTo, relayTargets, type RelayDeps, type RelayInput } from './relay';
-import type { DeliveryTarget } from './outbound';
-import { deliveryKey, type KnownDeliveries } from './relay-ports';
-
-export interface BatchRecord {
-  /** The stream record's id, reported back when it must be retried. */
-  itemIdentifier: string;
-  /** Records of one partition key keep their order. */
-  partitionKey: string;
-  input: RelayInput;
-}
-
-interface Lane {
-  target: DeliveryTarget;
-  records: BatchRecord[];
-}
+import { relayEventTo } from './deliver';
+import type { RelayDeps } from './deps';
+import { lanesOf, type BatchRecord } from './lanes';
+import type { KnownDeliveries } from './ports';
+import { targetKey } from './targets';
+import { pushToClients, webTarget } from './web-fanout';
 
 /**
  * Relay a stream batch. Each (partition, target) pair is one lane, delivered in stream order;
@@ -36,28 +26,7 @@ export async function relayBatch(
       failed.set(record.partitionKey, record);
   };
 
-  const byPartition = new Map<string, BatchRecord[]>();
-  for (const record of records) {
-    if (record.input.echo) continue; // the bridge's own echoes are stored, never relayed
-    const list = byPartition.get(record.partitionKey) ?? [];
-    list.push(record);
-    byPartition.set(record.partitionKey, list);
-  }
-
-  const lanesByPartition = [...byPartition.values()].map((partition) => {
-    const laneByTarget = new Map<string, Lane>();
-    for (const record of partition) {
-      const bridge = deps.bridges.get(record.input.event.subject);
-      if (!bridge || !bridge.relay.includes(record.input.event.type)) continue;
-      for (const target of relayTargets(bridge, record.input.event)) {
-        const key = `${target.provider}#${target.channel}`;
-        const lane = laneByTarget.get(key) ?? { target, records: [] };
-        lane.records.push(record);
-        laneByTarget.set(key, lane);
-      }
-    }
-    return { partition, laneByTarget };
-  });
+  const lanesByPartition = lanesOf(records, deps);
 
   // Every delivery record the batch could touch, read in one go: a stream retry skips what
   // was settled without a read per (event, target).
@@ -72,7 +41,7 @@ export async function relayBatch(
         ...[...laneByTarget.values()].flatMap((lane) =>
           lane.records.map((record) => ({
             eventId: record.input.event.id,
-            target: `${lane.target.provider}#${lane.target.channel}`,
+            target: targetKey(lane.target),
           })),
         ),
       ]),
@@ -105,38 +74,4 @@ export async function relayBatch(
   }
   await Promise.all(lanes);
   return [...failed.values()].map((record) => record.itemIdentifier);
-}
-
-const webTarget = (record: BatchRecord) => `web#${record.input.event.subject}`;
-
-async function pushToClients(
-  partition: readonly BatchRecord[],
-  deps: RelayDeps,
-  known: KnownDeliveries,
-  markFailed: (record: BatchRecord, error: unknown) => void,
-) {
-  for (const record of partition) {
-    const { event, cursor } = record.input;
-    if (!deps.bridges.get(event.subject)) continue;
-    const target = webTarget(record);
-    try {
-      // A stream retry must not push the same event to the clients twice.
-      if (known.has(deliveryKey(event.id, target))) continue;
-      const pushed = await deps.broadcaster.broadcast(event.subject, {
-        type: 'event',
-        event,
-        ...(cursor && { cursor }),
-      });
-      await deps.state.putDelivery({
-        eventId: event.id,
-        target,
-        status: 'delivered',
-        attempts: 1,
-        detail: `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed`,
-        updatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
-      });
-    } catch (error) {
-      markFailed(record, error);
-    }
-  }
 }

@@ -1,6 +1,6 @@
-import type { CommonEvent } from './event';
-import type { DeliveryTarget } from './outbound';
-import type { ProviderName } from './providers';
+import type { CommonEvent } from '../event';
+import type { DeliveryTarget } from '../outbound';
+import type { ProviderName } from '../providers';
 
 export const DELIVERY_STATUSES = ['delivered', 'retrying', 'failed', 'skipped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];

@@ -1,0 +1,53 @@
+import type { Bridges } from '../bridges';
+import type { CommonEvent } from '../event';
+import type { Logger } from '../log';
+import type { OutboundAdapter } from '../outbound';
+import type { Metrics } from '../ports';
+import type { ProviderName } from '../providers';
+import type { RetryPolicy } from '../retry';
+import type {
+  Broadcaster,
+  DeadLetterQueue,
+  DeliveryRecord,
+  DeliveryStatus,
+  MessageCopy,
+  RelayState,
+} from './ports';
+
+export interface RelayDeps {
+  bridges: Bridges;
+  adapters: Partial<Record<ProviderName, OutboundAdapter>>;
+  state: RelayState;
+  broadcaster: Broadcaster;
+  deadLetters: DeadLetterQueue;
+  metrics: Metrics;
+  log: Logger;
+  retry?: RetryPolicy;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch ms after which no retry wait may end: the Lambda's own deadline, less a margin. */
+  deadline?: number;
+}
+
+/** A stored event as the relay reads it from the stream. */
+export interface RelayInput {
+  event: CommonEvent;
+  echo: boolean;
+  cursor?: string;
+}
+
+/** What one attempt settled on; a new copy is written with its delivery record. */
+export type Outcome = Partial<DeliveryRecord> & {
+  status: DeliveryStatus;
+  detail?: string;
+  copy?: MessageCopy;
+};
+
+/** Records an attempt's outcome (or a decision made before any attempt). */
+export type Settle = (
+  status: DeliveryStatus,
+  detail?: string,
+  extra?: Partial<Outcome>,
+) => Promise<DeliveryRecord>;
+
+export const nowOf = (deps: RelayDeps) => (deps.now ?? Date.now)();

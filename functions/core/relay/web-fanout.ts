@@ -1,0 +1,43 @@
+import { nowOf, type RelayDeps } from './deps';
+import type { BatchRecord } from './lanes';
+import { deliveryKey, type KnownDeliveries } from './ports';
+import { webTargetKey } from './targets';
+
+/** The delivery record a push to the bridge's clients is kept under. */
+export const webTarget = (record: BatchRecord) => webTargetKey(record.input.event.subject);
+
+/**
+ * Push a partition's events to the bridge's WebSocket clients, in order, each once: the push
+ * is recorded as a delivery so a stream retry does not push it again.
+ */
+export async function pushToClients(
+  partition: readonly BatchRecord[],
+  deps: RelayDeps,
+  known: KnownDeliveries,
+  markFailed: (record: BatchRecord, error: unknown) => void,
+) {
+  for (const record of partition) {
+    const { event, cursor } = record.input;
+    if (!deps.bridges.get(event.subject)) continue;
+    const target = webTarget(record);
+    try {
+      // A stream retry must not push the same event to the clients twice.
+      if (known.has(deliveryKey(event.id, target))) continue;
+      const pushed = await deps.broadcaster.broadcast(event.subject, {
+        type: 'event',
+        event,
+        ...(cursor && { cursor }),
+      });
+      await deps.state.putDelivery({
+        eventId: event.id,
+        target,
+        status: 'delivered',
+        attempts: 1,
+        detail: `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed`,
+        updatedAt: new Date(nowOf(deps)).toISOString(),
+      });
+    } catch (error) {
+      markFailed(record, error);
+    }
+  }
+}
