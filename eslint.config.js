@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local-data/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.local-data/', 'client/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
