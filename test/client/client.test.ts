@@ -115,3 +115,49 @@ describe('fullJitterDelay', () => {
     expect(fullJitterDelay(10, { ...options, random: () => 0 })).toBe(0);
   });
 });
+
+describe('ChatBridgeClient sends', () => {
+  it('rejects a send that is never acked once its timeout passes, and not before', async () => {
+    ScriptedSocket.all = [];
+    const client = new ChatBridgeClient({
+      url: 'ws://bridge.test',
+      token: () => 'jwt',
+      WebSocket: ScriptedSocket,
+      sendTimeoutMs: 50,
+    });
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    ScriptedSocket.all[0]!.open();
+
+    const sent = client.send('support', 'into the void');
+
+    await expect(sent).rejects.toMatchObject({ name: 'SendTimeoutError' });
+    expect(ScriptedSocket.all[0]!.written).toEqual([
+      expect.objectContaining({ action: 'send', text: 'into the void' }),
+    ]);
+    client.close();
+  });
+
+  it('resolves once even when the ack comes twice (a resend acked as a duplicate)', async () => {
+    ScriptedSocket.all = [];
+    const client = new ChatBridgeClient({
+      url: 'ws://bridge.test',
+      token: () => 'jwt',
+      WebSocket: ScriptedSocket,
+    });
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const socket = ScriptedSocket.all[0]!;
+    socket.open();
+    let settled = 0;
+    const sent = client.send('support', 'hi').then((ack) => ((settled += 1), ack));
+    const { clientMessageId } = socket.written[0] as { clientMessageId: string };
+
+    socket.push({ type: 'ack', clientMessageId, eventId: 'e1', duplicate: false });
+    socket.push({ type: 'ack', clientMessageId, eventId: 'e1', duplicate: true });
+
+    await expect(sent).resolves.toMatchObject({ eventId: 'e1', duplicate: false });
+    expect(settled).toBe(1);
+    client.close();
+  });
+});
