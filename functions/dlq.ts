@@ -11,6 +11,8 @@ const DlqCommand = v.object({
   action: v.picklist(['list', 'replay']),
   /** Only letters of this event (replay); all letters when absent. */
   eventId: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** Only this one letter (replay), as `list` names it. */
+  messageId: v.optional(v.pipe(v.string(), v.minLength(1))),
   max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
 });
 
@@ -47,8 +49,13 @@ export async function operateDeadLetters(
   if (command.action === 'list') return { letters: received.map(summary) };
   const deps = await relayDepsFor(runtime, { deadline: Date.now() + remainingMs - 5000 });
   const results = [];
+  const wanted = (item: (typeof received)[number]) =>
+    (!command.eventId || item.letter.event.id === command.eventId) &&
+    (!command.messageId || item.messageId === command.messageId);
+  // Letters that were not asked for must not stay hidden for the whole replay window.
+  await Promise.all(received.filter((i) => !wanted(i)).map((i) => reader.release(i.receiptHandle)));
   for (const item of received) {
-    if (command.eventId && item.letter.event.id !== command.eventId) continue;
+    if (!wanted(item)) continue;
     let record;
     try {
       record = await replayDeadLetter(item.letter, deps);

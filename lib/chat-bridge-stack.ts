@@ -150,6 +150,7 @@ export class ChatBridgeStack extends Stack {
           WS_MANAGEMENT_ENDPOINT: this.webSocket.managementEndpoint,
           DEAD_LETTER_QUEUE_URL: this.deliveryDeadLetters.queueUrl,
         }),
+        ...(wiring.webSocketUrl && { WEBSOCKET_URL: this.webSocket.url }),
       };
       const schedule = SCHEDULED_FUNCTIONS.find((s) => s.function === name);
       const house = new HouseFunction(this, name, {

@@ -39,6 +39,7 @@ export const ASYNC_INVOCATIONS: readonly Invocation[] = ['async', 'schedule'];
  *   receives and deletes them (list and replay).
  * - `ivsChatTokens`: ivschat:CreateChatToken on every bridged room, for users' tokens.
  * - `ivsRelay`: what the IVS outbound adapter calls, on the rooms the relay writes to only.
+ * - `webSocketUrl`: the function gets WEBSOCKET_URL (a value, no access).
  */
 export interface FunctionWiring {
   invocation: Invocation;
@@ -50,6 +51,8 @@ export interface FunctionWiring {
   deliveryDeadLetters?: 'park' | 'operate';
   ivsChatTokens?: boolean;
   ivsRelay?: boolean;
+  /** Gets WEBSOCKET_URL: the console page connects there. */
+  webSocketUrl?: boolean;
 }
 
 /**
@@ -96,6 +99,17 @@ export const FUNCTION_WIRING = {
   // `npm run dlq`: lists the delivery DLQ and replays letters through the relay's own path; a
   // replay that fails again is parked as a new letter before the old one is deleted.
   DeadLetters: { invocation: 'sync', events: [], ...DELIVERY, deliveryDeadLetters: 'operate' },
+  // The console's operator routes: the same list and replay, behind an app JWT with role
+  // `operator` (APP_JWT_SECRET lives in the secret).
+  DeadLettersApi: { invocation: 'sync', events: [], ...DELIVERY, deliveryDeadLetters: 'operate' },
+  // Serves a static page; the page itself calls the API with the user's app JWT.
+  Console: {
+    invocation: 'sync',
+    events: [],
+    state: [],
+    providerSecrets: false,
+    webSocketUrl: true,
+  },
   // Verifies the app JWT from `?token=` (APP_JWT_SECRET) and stores the connection's identity.
   WsConnect: {
     invocation: 'sync',

@@ -6,7 +6,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDefinition } from '../functions/definitions/functions';
+import {
+  CONSOLE_PAGE_FILE_NAME,
+  type FunctionDefinition,
+} from '../functions/definitions/functions';
 
 /** The repository root: entries and the lock file are resolved from here, not from the cwd. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -125,6 +128,12 @@ function esbuildOptions(definition: FunctionDefinition, bridgesFile: string) {
         beforeInstall: () => [],
         afterBundling: (_inputDir: string, outputDir: string) => [
           `cp ${shellQuote(bridgesFile)} ${shellQuote(`${outputDir}/${BUNDLED_BRIDGES_FILE}`)}`,
+          // The page is browser code: its own esbuild run, written where the handler reads it.
+          ...(definition.withConsolePage
+            ? [
+                `cd ${shellQuote(PROJECT_ROOT)} && npx tsx scripts/build-console.ts ${shellQuote(`${outputDir}/${CONSOLE_PAGE_FILE_NAME}`)}`,
+              ]
+            : []),
         ],
       },
     },

@@ -26,6 +26,7 @@ import { createHttpGateway } from './gateway/http-gateway';
 import type { RouteSpec } from './gateway/http-routes';
 import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
 import { closeServer, listen } from './tooling/net';
+import { writeConsolePage } from './console/console-page';
 import { startSqsEmulator } from './sqs/sqs-emulator';
 import { StreamFailureDestination } from './dynamo/stream-failures';
 import { StreamPoller, type FailedStreamBatch, type StreamSettings } from './dynamo/stream-poller';
@@ -111,6 +112,9 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
   const stage = options.stage ?? 'local';
   const dataDir = options.memory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const baseEnv = { ...process.env, ...options.env };
+  // Built while the rest starts: esbuild runs in its own process.
+  const consolePageFile = writeConsolePage();
+  consolePageFile.catch(() => undefined);
   const region = baseEnv.AWS_REGION || 'us-east-1';
 
   let markReady!: () => void;
@@ -252,6 +256,8 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
       WS_MANAGEMENT_ENDPOINT: managementEndpoint,
+      WEBSOCKET_URL: `ws://${host}:${wsPort}`,
+      CONSOLE_PAGE_FILE: await consolePageFile,
       // The SDK must find credentials without probing instance metadata; the local servers
       // do not check them. Real credentials, when present, are left alone for other services.
       ...(!baseEnv.AWS_ACCESS_KEY_ID &&

@@ -31,10 +31,13 @@ export type ClientRequest = v.InferOutput<typeof ClientFrameSchema>;
 
 export type ServerFrame =
   | { type: 'subscribed'; bridge: string }
+  /** The history after a subscribe's cursor is all sent; what follows is live. */
+  | { type: 'caught-up'; bridge: string }
   | { type: 'unsubscribed'; bridge: string }
   | { type: 'ack'; clientMessageId: string; eventId: string; duplicate: boolean }
   | { type: 'pong' }
-  | { type: 'event'; event: unknown; cursor: string }
+  /** `catchUp` marks history replayed on subscribe, so a client can order it before live pushes. */
+  | { type: 'event'; event: unknown; cursor: string; catchUp: true }
   /** Catch-up stopped at its limit: subscribe again with `after` = `next` for the rest. */
   | { type: 'catch-up-truncated'; bridge: string; next: string }
   | { type: 'error'; code: string; message: string; action?: string };
@@ -161,12 +164,13 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
       limit: Math.min(CATCH_UP_PAGE, limit - sent),
     });
     for (const item of page.items) {
-      await deps.reply({ type: 'event', event: item.event, cursor: item.cursor });
+      await deps.reply({ type: 'event', event: item.event, cursor: item.cursor, catchUp: true });
     }
     sent += page.items.length;
     // A full page may have more behind it; a short page is the end.
     cursor = page.next;
   }
+  await deps.reply({ type: 'caught-up', bridge: bridgeId });
 }
 
 /** The one place an error becomes a WebSocket error frame, formatting `publicView`. */

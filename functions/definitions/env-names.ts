@@ -15,6 +15,8 @@ export const ENV_VARS = {
   WS_MANAGEMENT_ENDPOINT:
     'API Gateway @connections endpoint, https://<api>.execute-api.<region>.amazonaws.com/<stage>',
   DEAD_LETTER_QUEUE_URL: 'SQS queue that keeps failed deliveries with their full payload',
+  WEBSOCKET_URL: 'the WebSocket API URL the console page connects to (wss://<api>/<stage>)',
+  CONSOLE_PAGE_FILE: 'the built console page (default: console.html beside the handler)',
   FANOUT_CONCURRENCY: 'WebSocket pushes in flight at once (default 64)',
   FANOUT_TIMEOUT_MS: 'timeout of one WebSocket push (default 3000)',
   LOG_LEVEL: 'debug | info | warn | error (default info; locally debug also shows metrics)',

@@ -8,6 +8,8 @@ export interface FunctionDefinition {
   description: string;
   memorySize: number;
   timeoutSeconds: number;
+  /** Bundle the console page (console/) beside the handler as `console.html`. */
+  withConsolePage?: boolean;
 }
 
 export const FUNCTIONS = {
@@ -80,6 +82,20 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 300,
   },
+  DeadLettersApi: {
+    entry: 'dead-letters-http.ts',
+    description: 'GET /dead-letters, POST /dead-letters/{messageId}/replay: operators only',
+    memorySize: 512,
+    // HTTP API gives up on an integration after 30 s.
+    timeoutSeconds: 29,
+  },
+  Console: {
+    entry: 'console.ts',
+    description: 'GET /console: the live console page (it calls the API with an app JWT)',
+    memorySize: 256,
+    timeoutSeconds: 5,
+    withConsolePage: true,
+  },
   Pollers: {
     entry: 'pollers.ts',
     description: 'Every minute: each provider poller (TigerConnect) reads its source, stores, acks',
@@ -89,6 +105,9 @@ export const FUNCTIONS = {
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/** The console page's file beside a `withConsolePage` handler's bundle. */
+export const CONSOLE_PAGE_FILE_NAME = 'console.html';
 
 export interface HttpRoute {
   method: 'GET' | 'POST';
@@ -103,6 +122,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/tokens/{provider}', function: 'Tokens' },
   { method: 'POST', path: '/auth/azstack', function: 'AuthAzStack' },
   { method: 'GET', path: '/bridges/{bridgeId}/events', function: 'History' },
+  { method: 'GET', path: '/dead-letters', function: 'DeadLettersApi' },
+  { method: 'POST', path: '/dead-letters/{messageId}/replay', function: 'DeadLettersApi' },
+  { method: 'GET', path: '/console', function: 'Console' },
 ];
 
 export interface WebSocketRoute {

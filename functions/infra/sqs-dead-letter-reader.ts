@@ -1,4 +1,9 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { DeadLetter } from '../core/relay';
 import { decodeDeadLetter } from './dead-letter-codec';
 
@@ -45,6 +50,17 @@ export class SqsDeadLetterReader {
   async delete(receiptHandle: string): Promise<void> {
     await this.client.send(
       new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle }),
+    );
+  }
+
+  /** Make a received letter visible again at once (it was not the one asked for). */
+  async release(receiptHandle: string): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: 0,
+      }),
     );
   }
 }

@@ -250,13 +250,16 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     server,
     registry,
     close: async () => {
+      // Stop listening first: a client reconnecting during shutdown would otherwise register a
+      // new connection after the sweep below and hold the server open.
+      const stopped = closeServer(server);
       for (const connection of registry.all())
         closeByGateway(connection, 1001, 'Going away (local runtime stopping)');
       await waitFor(() => registry.size === 0, 1000);
       for (const connection of registry.all()) connection.socket.terminate();
       await Promise.race([Promise.allSettled([...pendingDisconnects]), delay(2000)]);
       wss.close();
-      await closeServer(server);
+      await stopped;
     },
   };
 }

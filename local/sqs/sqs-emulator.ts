@@ -108,6 +108,18 @@ export async function startSqsEmulator(
       persist();
       return {};
     },
+    ChangeMessageVisibility: (input) => {
+      const list = queues.get(queueName(input.QueueUrl))!;
+      const message = list.find((m) => m.receiptHandle === input.ReceiptHandle);
+      if (!message) {
+        throw Object.assign(new Error('the receipt handle is not valid'), {
+          type: 'ReceiptHandleIsInvalid',
+        });
+      }
+      message.invisibleUntil = Date.now() + Number(input.VisibilityTimeout ?? 0) * 1000;
+      persist();
+      return {};
+    },
     GetQueueAttributes: (input) => {
       const list = queues.get(queueName(input.QueueUrl))!;
       const now = Date.now();

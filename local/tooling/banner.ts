@@ -38,6 +38,7 @@ export function bannerLines(bridge: LocalBridge): string[] {
     '',
     `  HTTP API        ${bridge.httpUrl}`,
     `  WebSocket       ${bridge.wsUrl}/?token=<app JWT>   (npm run token -- --sub alice)`,
+    `  Console         ${bridge.httpUrl}/console#token=<app JWT>   (dead letters: role operator)`,
     `  @connections    ${bridge.managementEndpoint}   (WS_MANAGEMENT_ENDPOINT)`,
     `  Lambda Invoke   ${bridge.invokeEndpoint}`,
     `  DynamoDB        ${bridge.dynamoEndpoint}   (${Object.values(bridge.tableNames).join(', ')})`,

@@ -16,6 +16,8 @@ const SET_LOCALLY: Partial<Record<EnvName, string>> = {
   STATE_TABLE: 'set by the local runtime',
   WS_MANAGEMENT_ENDPOINT: 'set by the local runtime',
   DEAD_LETTER_QUEUE_URL: 'set by the local runtime (local SQS)',
+  WEBSOCKET_URL: 'set by the local runtime',
+  CONSOLE_PAGE_FILE: 'set by the local runtime (built at start-up)',
   PROVIDER_SECRETS_ARN: 'AWS only; locally secrets come from this file',
 };
 

@@ -85,7 +85,7 @@ describe('WebSocket client actions', () => {
     });
   });
 
-  it('replays exactly the events after the cursor on subscribe', async () => {
+  it('replays exactly the events after the cursor on subscribe, marked, then says it caught up', async () => {
     for (const id of ['m1', 'm2', 'm3']) {
       await act(`{"action":"send","bridge":"support","text":"${id}","clientMessageId":"${id}"}`);
     }
@@ -101,7 +101,8 @@ describe('WebSocket client actions', () => {
           ? (f.event as { data: { message: { text: string } } }).data.message.text
           : f.type,
       ),
-    ).toEqual(['subscribed', 'm2', 'm3']);
+    ).toEqual(['subscribed', 'm2', 'm3', 'caught-up']);
+    expect(frames.filter((f) => f.type === 'event').every((f) => f.catchUp)).toBe(true);
   });
 
   it('tells a client where to continue when catch-up reaches its limit', async () => {

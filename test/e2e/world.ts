@@ -25,7 +25,7 @@ export interface World {
   gitple: FakeGitplePlatform;
   pingstreams: FakePingstreamsAuth;
   tiger: FakeTigerConnect;
-  appToken(sub: string, name?: string): string;
+  appToken(sub: string, name?: string, roles?: string[]): string;
   postWebhook(
     provider: string,
     body: unknown,
@@ -105,8 +105,8 @@ export async function startWorld(): Promise<World> {
   };
   // IVS calls the review handler for every message, the bridge bot's included.
   ivs.onMessage = async (input) => (await invoke('IvsReview', input)) as { ReviewResult: 'ALLOW' };
-  const appToken = (sub: string, name?: string) =>
-    jwt.sign({ sub, ...(name && { name }) }, APP_JWT_SECRET, {
+  const appToken = (sub: string, name?: string, roles?: string[]) =>
+    jwt.sign({ sub, ...(name && { name }), ...(roles && { roles }) }, APP_JWT_SECRET, {
       algorithm: 'HS256',
       expiresIn: '1h',
     });

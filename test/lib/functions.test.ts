@@ -140,6 +140,19 @@ describe('every deployed function, built by the house construct', () => {
     },
   );
 
+  it('gives the console its WebSocket URL (the page connects there), and no other function', () => {
+    // Act
+    const withUrl = FUNCTION_NAMES.filter(
+      (name) => 'WEBSOCKET_URL' in functionResource(name).Properties.Environment.Variables,
+    );
+
+    // Assess
+    expect(withUrl).toEqual(['Console']);
+    const variables = functionResource('Console').Properties.Environment.Variables;
+    expect(JSON.stringify(variables.WEBSOCKET_URL)).toContain('wss://');
+    expect(variables).not.toHaveProperty('PROVIDER_SECRETS_ARN');
+  });
+
   it('outputs the WebSocket URL, the delivery DLQ, the dlq function name and the AZStack URL', () => {
     // Prepare
     const httpEndpoint = {

@@ -74,6 +74,22 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
       byGsi1: ['dynamodb:Query'],
     },
   },
+  // The same list and replay as DeadLetters, behind the operator role.
+  DeadLettersApi: {
+    events: {},
+    state: {
+      table: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ],
+      byGsi1: ['dynamodb:Query'],
+    },
+  },
+  // A static page: no table at all.
+  Console: { events: {}, state: {} },
   WsConnect: { events: {}, state: { table: ['dynamodb:PutItem'] } },
   WsDisconnect: { events: {}, state: { table: ['dynamodb:BatchWriteItem', 'dynamodb:Query'] } },
   WsMessage: {
@@ -282,7 +298,10 @@ describe('IAM: least privilege in the synthesized policies', () => {
 
     // Assess
     expect(grants).toEqual(
-      ['DeadLetters', 'Relay', 'WsMessage'].map((name) => ({ name, resource: stageConnections })),
+      ['DeadLetters', 'DeadLettersApi', 'Relay', 'WsMessage'].map((name) => ({
+        name,
+        resource: stageConnections,
+      })),
     );
   });
 
@@ -299,10 +318,15 @@ describe('IAM: least privilege in the synthesized policies', () => {
 
     // Assess
     expect(grants).toEqual([
-      {
-        name: 'DeadLetters',
-        actions: ['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
-      },
+      ...['DeadLetters', 'DeadLettersApi'].map((name) => ({
+        name,
+        actions: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:ReceiveMessage',
+          'sqs:SendMessage',
+        ],
+      })),
       { name: 'Relay', actions: ['sqs:SendMessage'] },
     ]);
   });
@@ -314,6 +338,7 @@ describe('IAM: least privilege in the synthesized policies', () => {
     // Assess
     expect(tokenGrants).toEqual([
       { name: 'DeadLetters', resource: [ROOM_A, ROOM_B] },
+      { name: 'DeadLettersApi', resource: [ROOM_A, ROOM_B] },
       { name: 'Relay', resource: [ROOM_A, ROOM_B] },
       { name: 'Tokens', resource: [ROOM_A, ROOM_B] },
     ]);
@@ -326,6 +351,7 @@ describe('IAM: least privilege in the synthesized policies', () => {
     // Assess
     expect(deletes).toEqual([
       { name: 'DeadLetters', resource: [ROOM_A, ROOM_B] },
+      { name: 'DeadLettersApi', resource: [ROOM_A, ROOM_B] },
       { name: 'Relay', resource: [ROOM_A, ROOM_B] },
     ]);
     expect(grantsOf(statementsOf, 'ivschat:SendEvent')).toEqual([]);
@@ -361,15 +387,18 @@ describe('IAM: the relay writes only to IVS rooms that accept output, by their m
     // Assess
     expect(tokens).toEqual([
       { name: 'DeadLetters', resource: messages },
+      { name: 'DeadLettersApi', resource: messages },
       { name: 'Relay', resource: messages },
       { name: 'Tokens', resource: [inOnly, events, messages] },
     ]);
     expect(sendEvents).toEqual([
       { name: 'DeadLetters', resource: events },
+      { name: 'DeadLettersApi', resource: events },
       { name: 'Relay', resource: events },
     ]);
     expect(deletes).toEqual([
       { name: 'DeadLetters', resource: [messages, events] },
+      { name: 'DeadLettersApi', resource: [messages, events] },
       { name: 'Relay', resource: [messages, events] },
     ]);
   });
