@@ -116,7 +116,6 @@ export const FUNCTION_WIRING = {
     events: [],
     state: ['registerConnection'],
     providerSecrets: true,
-    relayRuntime: true,
   },
   // Deletes the connection and its subscriptions (Query by the connection key, BatchWrite).
   WsDisconnect: {
@@ -124,7 +123,6 @@ export const FUNCTION_WIRING = {
     events: [],
     state: ['removeConnection'],
     providerSecrets: false,
-    relayRuntime: true,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
   // (un)subscribes, stores `send` frames like any ingest, replays history on subscribe, and

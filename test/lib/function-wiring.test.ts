@@ -75,8 +75,6 @@ describe('FUNCTION_WIRING: every function decided in one place', () => {
       'DeadLetters',
       'DeadLettersApi',
       'Relay',
-      'WsConnect',
-      'WsDisconnect',
       'WsMessage',
     ]);
     expect(wired).toEqual(relayRuntimeUsers);
