@@ -24,7 +24,12 @@ import { RelayStreams, createDeliveryDeadLetterQueue } from './relay';
 import { FunctionSchedules } from './schedules';
 import { SETTING_NAMES, type Settings } from './settings';
 import { createTable } from './tables';
-import { WEBHOOK_REGISTRATIONS, routePath, webhookUrlTemplate } from './webhook-registrations';
+import {
+  WEBHOOK_REGISTRATIONS,
+  routePath,
+  webhookGuidance,
+  webhookUrl,
+} from './webhook-registrations';
 import { BridgeWebSocketApi } from './websocket-api';
 
 export interface ChatBridgeStackProps extends StackProps {
@@ -38,6 +43,8 @@ export interface ChatBridgeStackProps extends StackProps {
   settings?: Settings;
   /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
+  /** Browser origins allowed to call the HTTP API (CORS_ALLOWED_ORIGINS at synth). */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /**
@@ -97,6 +104,7 @@ export class ChatBridgeStack extends Stack {
       routes: HTTP_ROUTES,
       functions: handlers,
       throttle,
+      ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),
     });
     this.webSocket.addRoutes(WS_ROUTES, handlers);
     this.relay = new RelayStreams(this, 'RelayStreams', {
@@ -181,8 +189,8 @@ export class ChatBridgeStack extends Stack {
     });
     for (const registration of WEBHOOK_REGISTRATIONS) {
       new CfnOutput(this, `WebhookUrl${capitalize(registration.provider)}`, {
-        description: `Register in the ${registration.provider} console (template: the key comes from the secret, never from this output)`,
-        value: webhookUrlTemplate(this.httpApi.url, registration, secretLabel),
+        description: webhookGuidance(registration, secretLabel),
+        value: webhookUrl(this.httpApi.url, registration),
       });
     }
     new CfnOutput(this, 'AzStackAuthUrl', {
@@ -195,12 +203,9 @@ export class ChatBridgeStack extends Stack {
       value: this.functions.IvsReview.function.functionArn,
     });
     new CfnOutput(this, 'IvsChatLogGroupName', {
-      description: 'CloudWatch Logs destination for IVS chat logging (deletes and events)',
+      description:
+        'CloudWatch Logs destination for IVS chat logging (deletes and events): aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=<this value>}, then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>',
       value: this.ivs.chatLogGroup.logGroupName,
-    });
-    new CfnOutput(this, 'IvsChatLoggingSetup', {
-      description: 'How to attach the chat-log group to each bridged room',
-      value: `aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=${this.ivs.chatLogGroup.logGroupName}}; then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>`,
     });
     new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
       description: 'Deliveries that failed after every retry, with their full payload',

@@ -1,4 +1,6 @@
+import { Duration } from 'aws-cdk-lib';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   LogGroupLogDestination,
@@ -10,6 +12,11 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_MAX_AGE_SECONDS,
+} from '../functions/definitions/cors';
 import type { FunctionName, HttpRoute } from '../functions/definitions/functions';
 
 export interface ThrottleDefaults {
@@ -27,6 +34,11 @@ export interface BridgeHttpApiProps {
   /** The deployed functions; a route to a function that is not deployed fails the synth. */
   functions: Partial<Record<FunctionName, IFunction>>;
   throttle: ThrottleDefaults;
+  /**
+   * Browser origins allowed to call the API (CORS_ALLOWED_ORIGINS). Empty: no CORS
+   * configuration, so browsers on other origins are refused as before.
+   */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /**
@@ -64,6 +76,16 @@ export class BridgeHttpApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'chat-bridge: health, webhooks and tokens',
       createDefaultStage: false,
+      // API Gateway answers the preflight itself and sets Access-Control-Allow-Origin (with
+      // Vary: Origin) only for a listed origin; the functions never see OPTIONS.
+      ...(props.corsAllowedOrigins?.length && {
+        corsPreflight: {
+          allowOrigins: [...props.corsAllowedOrigins],
+          allowHeaders: [...CORS_ALLOWED_HEADERS],
+          allowMethods: CORS_ALLOWED_METHODS.map((method) => CorsHttpMethod[method]),
+          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+        },
+      }),
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.stage = this.api.addStage('DefaultStage', {

@@ -12,12 +12,18 @@ export const STACK_OWNED_ENV: readonly EnvName[] = [
 
 const SECRETS: readonly EnvName[] = SECRET_ENV_VARS;
 
+/** Variables read at synth into stack properties, not given to the functions. */
+export const STACK_PROPERTY_ENV: readonly EnvName[] = ['CORS_ALLOWED_ORIGINS'];
+
 /**
  * Plain (non-secret) settings such as provider hosts, ids and bot user ids: every ENV_VARS
  * name that is neither a secret (those live in Secrets Manager) nor owned by the stack.
  */
 export const SETTING_NAMES: readonly EnvName[] = (Object.keys(ENV_VARS) as EnvName[]).filter(
-  (name) => !SECRETS.includes(name) && !STACK_OWNED_ENV.includes(name),
+  (name) =>
+    !SECRETS.includes(name) &&
+    !STACK_OWNED_ENV.includes(name) &&
+    !STACK_PROPERTY_ENV.includes(name),
 );
 
 export type Settings = Partial<Record<EnvName, string>>;
