@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/core/errors';
 import { parseCorsOrigins } from '../functions/definitions/cors';
 import { buildChatBridgeApp } from '../lib/app';
+import { dropBundlingProgress } from '../lib/quiet-bundling';
 import { settingsFromEnv } from '../lib/settings';
 
 /**
@@ -10,6 +11,7 @@ import { settingsFromEnv } from '../lib/settings';
  * bot user ids) and CORS_ALLOWED_ORIGINS are read from the deployer's environment, secrets
  * never are.
  */
+dropBundlingProgress();
 try {
   buildChatBridgeApp({
     app: new App(),

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { isBridgeError } from './core/errors';
+import { problemResponse, toProblem } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getRelayRuntime } from './runtime/relay-runtime';
 
@@ -9,7 +10,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 
 /**
  * `$connect`: the app JWT arrives as `?token=` (browsers cannot set headers on a WebSocket).
- * Anything but 200 makes API Gateway refuse the upgrade.
+ * Anything but 200 makes API Gateway refuse the upgrade, with this answer's problem+json body.
  */
 export async function connectClient(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
   const runtime = getRelayRuntime();
@@ -32,10 +33,11 @@ export async function connectClient(event: ConnectEvent): Promise<APIGatewayProx
   } catch (error) {
     if (isBridgeError(error) && error.status === 401) {
       log.info('websocket refused', { reason: error.message });
-      return { statusCode: 401, body: error.message };
+      return problemResponse(toProblem(error));
     }
     log.error('websocket connect failed', { error });
-    return { statusCode: 500 };
+    // A refused upgrade is still an HTTP answer: the generic problem, details only in the log.
+    return problemResponse(toProblem(error));
   }
 }
 

@@ -11,16 +11,28 @@ export const ClientFrameSchema = v.variant('action', [
   v.object({
     action: v.literal('subscribe'),
     bridge: BridgeId,
-    after: v.optional(v.pipe(v.string(), v.minLength(1))),
+    after: v.optional(
+      v.pipe(
+        v.string('after must be a cursor string from an earlier event frame'),
+        v.minLength(1, 'after must be a cursor string from an earlier event frame'),
+      ),
+    ),
   }),
   v.object({ action: v.literal('unsubscribe'), bridge: BridgeId }),
   v.object({
     action: v.literal('send'),
     bridge: BridgeId,
-    text: v.pipe(v.string(), v.minLength(1, 'text is empty'), v.maxLength(4000)),
+    text: v.pipe(
+      v.string('text must be a string'),
+      v.minLength(1, 'text is empty'),
+      v.maxLength(4000, 'text must be at most 4000 characters'),
+    ),
     clientMessageId: v.pipe(
       v.string(),
-      v.regex(/^[\w.:-]{1,128}$/, 'clientMessageId: 1-128 of [A-Za-z0-9_.:-]'),
+      v.regex(
+        /^[\w.:-]{1,128}$/,
+        'clientMessageId must be 1 to 128 letters, digits or _ . : - (a UUID works)',
+      ),
     ),
     replyTo: v.optional(v.pipe(v.string(), v.minLength(1))),
   }),
@@ -36,7 +48,13 @@ export type ServerFrame =
   | { type: 'event'; event: unknown; cursor: string }
   /** Catch-up stopped at its limit: subscribe again with `after` = `next` for the rest. */
   | { type: 'catch-up-truncated'; bridge: string; next: string }
-  | { type: 'error'; code: string; message: string; action?: string };
+  | {
+      type: 'error';
+      code: string;
+      message: string;
+      action?: string;
+      clientMessageId?: string;
+    };
 
 export interface ClientActionDeps extends IngestDeps {
   bridges: Bridges;
@@ -69,7 +87,33 @@ export function parseClientFrame(body: string | undefined): ClientRequest {
       'action',
     );
   }
-  throw new ValidationError(`${field}: ${issue?.message ?? 'invalid'}`, field ?? undefined);
+  throw new ValidationError(readableIssue(field, issue?.message), field ?? undefined);
+}
+
+/** A schema's own message is a sentence already; a generic one gets its field named. */
+function readableIssue(field: string | null, message: string | undefined): string {
+  if (!message) return `${field ?? 'the frame'} is invalid`;
+  if (field === null || message.startsWith(field) || message.startsWith('text ')) return message;
+  return `${field}: ${message}`;
+}
+
+/**
+ * The `action` and `clientMessageId` of a raw frame, when it has them as strings, so an error
+ * frame can say which frame it answers even when that frame failed validation.
+ */
+export function frameEcho(body: string | undefined): { action?: string; clientMessageId?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    return {};
+  }
+  if (typeof json !== 'object' || json === null) return {};
+  const { action, clientMessageId } = json as Record<string, unknown>;
+  return {
+    ...(typeof action === 'string' && { action: action.slice(0, 64) }),
+    ...(typeof clientMessageId === 'string' && { clientMessageId: clientMessageId.slice(0, 128) }),
+  };
 }
 
 function allowedBridge(connection: ConnectionInfo, bridgeId: string, bridges: Bridges) {
@@ -93,6 +137,9 @@ export async function handleClientAction(
       return deps.reply({ type: 'unsubscribed', bridge: request.bridge });
     case 'subscribe': {
       allowedBridge(connection, request.bridge, deps.bridges);
+      // A bad cursor refuses the subscribe outright: the client gets an error frame and no
+      // subscription, rather than `subscribed` followed by an error it cannot tie to it.
+      if (request.after !== undefined) deps.store.checkCursor(request.after);
       // Subscribe before catching up: an event stored in between may arrive twice (clients
       // de-duplicate by event id), but none can fall into a gap.
       await deps.connections.subscribe(connection.connectionId, request.bridge);
@@ -169,15 +216,25 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
   }
 }
 
-/** The one place an error becomes a WebSocket error frame. */
-export function toErrorFrame(error: unknown, action?: string): ServerFrame {
+/**
+ * The one place an error becomes a WebSocket error frame, echoing the `action` and
+ * `clientMessageId` of the frame it answers.
+ */
+export function toErrorFrame(
+  error: unknown,
+  echo: { action?: string; clientMessageId?: string } = {},
+): ServerFrame {
+  const echoed = {
+    ...(echo.action && { action: echo.action }),
+    ...(echo.clientMessageId && { clientMessageId: echo.clientMessageId }),
+  };
   if (error instanceof BridgeError && error.expose) {
-    return { type: 'error', code: error.code, message: error.message, ...(action && { action }) };
+    return { type: 'error', code: error.code, message: error.message, ...echoed };
   }
   return {
     type: 'error',
     code: 'internal',
-    message: 'the bridge could not handle this frame',
-    ...(action && { action }),
+    message: 'the bridge could not handle this frame; try again, or report it if it persists',
+    ...echoed,
   };
 }

@@ -24,6 +24,8 @@ export interface EventStore {
   putEvent(stored: StoredEvent): Promise<PutOutcome>;
   /** Events of one subject (bridge id or channel key), oldest first, strictly after `after`. */
   listEvents(subject: string, options: { after?: string; limit: number }): Promise<EventPage>;
+  /** Throws a ValidationError naming `after` unless `cursor` is one this store issued. */
+  checkCursor(cursor: string): void;
 }
 
 export interface Metrics {

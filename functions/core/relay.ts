@@ -1,4 +1,5 @@
 import type { Bridge, Bridges } from './bridges';
+import { causeSummary } from './error-cause';
 import { isBridgeError } from './errors';
 import type { CommonEvent } from './event';
 import { fitText, formatRelayText } from './format';
@@ -349,7 +350,9 @@ function describeForClients(error: unknown): string {
 function describeForOperators(error: unknown): string {
   if (error instanceof Error) {
     const status = (error as { providerStatus?: number }).providerStatus;
-    return status ? `${error.message} (HTTP ${status})` : `${error.name}: ${error.message}`;
+    const cause = causeSummary(error);
+    const base = status ? `${error.message} (HTTP ${status})` : `${error.name}: ${error.message}`;
+    return cause ? `${base}; cause: ${cause}` : base;
   }
   return String(error);
 }

@@ -28,7 +28,12 @@ export function encodeCursor(seq: string): string {
 
 export function decodeCursor(cursor: string): string {
   const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{13}#[\w-]+$/.test(seq)) throw new ValidationError('after: not a valid cursor', 'after');
+  if (!/^\d{13}#[\w-]+$/.test(seq)) {
+    throw new ValidationError(
+      "after is not a cursor this bridge issued: pass an event's cursor or a page's next unchanged",
+      'after',
+    );
+  }
   return seq;
 }
 
@@ -72,6 +77,10 @@ export class DynamoEventStore implements EventStore {
       if (isConditionalCheckFailed(error)) return 'duplicate';
       throw error;
     }
+  }
+
+  checkCursor(cursor: string): void {
+    decodeCursor(cursor);
   }
 
   async listEvents(

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { causeSummary } from '../core/error-cause';
 import type { Bridge, BridgeChannel, Bridges } from '../core/bridges';
 import {
   ForbiddenError,
@@ -143,6 +144,7 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
             bridge: bridgeId,
             detail: error.message,
             providerStatus: error.providerStatus,
+            cause: causeSummary(error),
           });
         }
         throw error;

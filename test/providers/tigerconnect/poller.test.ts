@@ -68,6 +68,7 @@ function failingOnce(store: EventStore, messageIds: string[]): EventStore {
       return store.putEvent(stored);
     },
     listEvents: (subject, options) => store.listEvents(subject, options),
+    checkCursor: (cursor) => store.checkCursor(cursor),
   };
 }
 
