@@ -4,6 +4,7 @@ import { servePage, type PageResults } from './browser-page';
 import { browserAvailability, launchChromium } from './chromium';
 
 const availability = browserAvailability();
+// eslint-disable-next-line no-console -- the one line that says why the browser tests did not run
 if (!availability.run) console.warn(availability.reason);
 
 /**
