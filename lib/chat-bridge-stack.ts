@@ -7,6 +7,7 @@ import type { Bridges } from '../functions/core/bridges';
 import { SECRET_ENV_VARS, type EnvName } from '../functions/definitions/env-names';
 import {
   FUNCTIONS,
+  HTTP_FALLBACK_FUNCTION,
   HTTP_ROUTES,
   SCHEDULED_FUNCTIONS,
   STREAM_CONSUMERS,
@@ -102,6 +103,7 @@ export class ChatBridgeStack extends Stack {
 
     this.httpApi = new BridgeHttpApi(this, 'Http', {
       routes: HTTP_ROUTES,
+      fallback: HTTP_FALLBACK_FUNCTION,
       functions: handlers,
       throttle,
       ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),

@@ -29,11 +29,17 @@ export function problemAnswer(
   };
 }
 
-export function noRouteAnswer(method: string, path: string): HttpAnswer {
+/** A 404 that lists what the API does serve, so a typo is found without the docs. */
+export function noRouteAnswer(
+  method: string,
+  path: string,
+  routes: readonly { method: string; path: string }[],
+): HttpAnswer {
+  const served = routes.map((route) => `${route.method} ${route.path}`).join(', ');
   return problemAnswer(
     404,
     'no-route',
     'Not found',
-    `No route for ${method} ${path}. The HTTP API serves GET /health, POST /tokens/{provider}, POST /webhooks/{provider}, GET /bridges/{bridgeId}/events and POST /auth/azstack.`,
+    `No route for ${method} ${path}. The HTTP API serves ${served}.`,
   );
 }

@@ -102,7 +102,7 @@ async function handle(
 
   const match = matchRoute(options.routes, method, path);
   if (!match) {
-    reply(noRouteAnswer(method, path));
+    reply(noRouteAnswer(method, path, options.routes));
     line(404);
     return;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../../functions/definitions/functions';
+import { HTTP_FALLBACK_FUNCTION, HTTP_ROUTES } from '../../functions/definitions/functions';
 import { DEFAULT_THROTTLE } from '../../lib/http-api';
 import { WEBHOOK_REGISTRATIONS } from '../../lib/webhook-registrations';
 import { logicalIdOf, synthTestStack } from './stack-fixture';
@@ -40,8 +40,26 @@ describe('HTTP API', () => {
     });
   });
 
-  it('has no route beyond HTTP_ROUTES', () => {
-    expect(ofHttpApi('AWS::ApiGatewayV2::Route')).toHaveLength(HTTP_ROUTES.length);
+  it('has no route beyond HTTP_ROUTES and the $default fallback', () => {
+    expect(ofHttpApi('AWS::ApiGatewayV2::Route')).toHaveLength(HTTP_ROUTES.length + 1);
+  });
+
+  it('sends unrouted requests to the fallback function, which answers a problem+json 404', () => {
+    // Prepare
+    const functionId = logicalIdOf(stack, stack.functions[HTTP_FALLBACK_FUNCTION].function);
+
+    // Act
+    const fallback = ofHttpApi('AWS::ApiGatewayV2::Route').find(
+      (r) => r.Properties.RouteKey === '$default',
+    );
+    const integrationRef = (fallback?.Properties.Target as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1][1] as { Ref: string };
+
+    // Assess
+    expect(resources[integrationRef.Ref]?.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [functionId, 'Arn'],
+    });
   });
 
   it('throttles the $default stage and writes JSON access logs to a retained log group', () => {
