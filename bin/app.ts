@@ -17,6 +17,8 @@ export interface ChatBridgeAppOptions {
   cwd?: string;
   bundlingMode?: BundlingMode;
   settings?: Settings;
+  /** Browser origins allowed to call the HTTP API (CORS_ALLOWED_ORIGINS). */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /**
@@ -45,6 +47,7 @@ export function buildChatBridgeApp(options: ChatBridgeAppOptions): {
     bridgesFile: path,
     ...(options.bundlingMode && { bundlingMode: options.bundlingMode }),
     ...(options.settings && { settings: options.settings }),
+    ...(options.corsAllowedOrigins && { corsAllowedOrigins: options.corsAllowedOrigins }),
   });
   Validations.of(app).addPlugins(...nagPacks(app));
   return { app, stack };

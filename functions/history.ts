@@ -9,15 +9,19 @@ import { jsonResponse } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getRuntime } from './runtime/runtime';
 
+const MAX_LIMIT = 200;
+const LIMIT_MESSAGE = `limit must be a whole number between 1 and ${MAX_LIMIT}`;
 const HistoryQuery = v.object({
-  after: v.optional(v.pipe(v.string(), v.minLength(1))),
+  after: v.optional(
+    v.pipe(v.string(), v.minLength(1, 'after must be a cursor from an earlier page, not empty')),
+  ),
   limit: v.optional(
     v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, 'limit: a whole number'),
+      v.string(LIMIT_MESSAGE),
+      v.regex(/^\d+$/, LIMIT_MESSAGE),
       v.transform(Number),
-      v.minValue(1),
-      v.maxValue(200),
+      v.minValue(1, LIMIT_MESSAGE),
+      v.maxValue(MAX_LIMIT, LIMIT_MESSAGE),
     ),
     '50',
   ),

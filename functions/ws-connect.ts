@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { publicView } from './core/errors';
+import { problemResponse, toProblem } from './http/problem';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getConnectionRuntime } from './runtime/connection-runtime';
 
@@ -9,7 +10,7 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 
 /**
  * `$connect`: the app JWT arrives as `?token=` (browsers cannot set headers on a WebSocket).
- * Anything but 200 makes API Gateway refuse the upgrade.
+ * Anything but 200 makes API Gateway refuse the upgrade, with this answer's problem+json body.
  */
 export async function connectClient(event: ConnectEvent): Promise<APIGatewayProxyResultV2> {
   const runtime = getConnectionRuntime();
@@ -33,10 +34,11 @@ export async function connectClient(event: ConnectEvent): Promise<APIGatewayProx
     const view = publicView(error);
     if (view.exposed && view.status === 401) {
       log.info('websocket refused', { reason: view.message });
-      return { statusCode: 401, body: view.message };
+      return problemResponse(toProblem(error));
     }
     log.error('websocket connect failed', { error });
-    return { statusCode: 500 };
+    // A refused upgrade is still an HTTP answer: the generic problem, details only in the log.
+    return problemResponse(toProblem(error));
   }
 }
 

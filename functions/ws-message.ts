@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import {
+  frameEcho,
   handleClientAction,
   parseClientFrame,
   toErrorFrame,
@@ -20,28 +21,29 @@ export async function receiveClientFrame(
   const reply = async (frame: ServerFrame) => {
     await runtime.broadcaster.sendTo([connectionId], frame);
   };
-  let action: string | undefined;
+  const body = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : event.body;
+  const echo = frameEcho(body);
   try {
     const connection = await runtime.connections.get(connectionId);
     if (!connection) {
       await reply({
         type: 'error',
         code: 'unknown-connection',
-        message: 'reconnect: this connection is not registered',
+        message: 'this connection is not registered: reconnect',
+        ...echo,
       });
       return { statusCode: 200 };
     }
-    const request = parseClientFrame(
-      event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body,
-    );
-    action = request.action;
+    const request = parseClientFrame(body);
     await handleClientAction(connection, request, {
       ...runtime.base,
       connections: runtime.connections,
       reply,
     });
   } catch (error) {
-    const frame = toErrorFrame(error, action);
+    const frame = toErrorFrame(error, echo);
     if (frame.type === 'error' && frame.code === 'internal')
       runtime.base.log.error('client frame failed', { connectionId, error });
     await reply(frame);

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { Bridges } from '../functions/core/bridges';
 import {
   FUNCTIONS,
+  HTTP_FALLBACK_FUNCTION,
   HTTP_ROUTES,
   SCHEDULED_FUNCTIONS,
   STREAM_CONSUMERS,
@@ -24,7 +25,12 @@ import { FunctionSchedules } from './schedules';
 import type { ProviderDescription } from './provider-descriptions';
 import { secretNames, settingNames, type Settings } from './settings';
 import { createTable } from './tables';
-import { routePath, webhookRegistrations, webhookUrlTemplate } from './webhook-registrations';
+import {
+  routePath,
+  webhookGuidance,
+  webhookRegistrations,
+  webhookUrl,
+} from './webhook-registrations';
 import { BridgeWebSocketApi } from './websocket-api';
 
 export interface ChatBridgeStackProps extends StackProps {
@@ -40,6 +46,8 @@ export interface ChatBridgeStackProps extends StackProps {
   settings?: Settings;
   /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
+  /** Browser origins allowed to call the HTTP API (CORS_ALLOWED_ORIGINS at synth). */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /**
@@ -97,8 +105,10 @@ export class ChatBridgeStack extends Stack {
 
     this.httpApi = new BridgeHttpApi(this, 'Http', {
       routes: HTTP_ROUTES,
+      fallback: HTTP_FALLBACK_FUNCTION,
       functions: handlers,
       throttle,
+      ...(props.corsAllowedOrigins && { corsAllowedOrigins: props.corsAllowedOrigins }),
     });
     this.webSocket.addRoutes(WS_ROUTES, handlers);
     this.relay = new RelayStreams(this, 'RelayStreams', {
@@ -184,8 +194,8 @@ export class ChatBridgeStack extends Stack {
     });
     for (const registration of webhookRegistrations(providers)) {
       new CfnOutput(this, `WebhookUrl${capitalize(registration.provider)}`, {
-        description: `Register in the ${registration.provider} console (template: the key comes from the secret, never from this output)`,
-        value: webhookUrlTemplate(this.httpApi.url, registration, secretLabel),
+        description: webhookGuidance(registration, secretLabel),
+        value: webhookUrl(this.httpApi.url, registration),
       });
     }
     new CfnOutput(this, 'AzStackAuthUrl', {
@@ -198,12 +208,9 @@ export class ChatBridgeStack extends Stack {
       value: this.functions.IvsReview.function.functionArn,
     });
     new CfnOutput(this, 'IvsChatLogGroupName', {
-      description: 'CloudWatch Logs destination for IVS chat logging (deletes and events)',
+      description:
+        'CloudWatch Logs destination for IVS chat logging (deletes and events): aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=<this value>}, then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>',
       value: this.ivs.chatLogGroup.logGroupName,
-    });
-    new CfnOutput(this, 'IvsChatLoggingSetup', {
-      description: 'How to attach the chat-log group to each bridged room',
-      value: `aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=${this.ivs.chatLogGroup.logGroupName}}; then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>`,
     });
     new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
       description: 'Deliveries that failed after every retry, with their full payload',

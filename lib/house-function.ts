@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -121,6 +121,9 @@ function esbuildOptions(definition: FunctionDefinition, bridgesFile: string) {
       mainFields: ['module', 'main'],
       banner: ESM_REQUIRE_SHIM,
       esbuildArgs: LAMBDA_ESBUILD_ALIASES,
+      // The documented default (warnings only) is not what the construct passes: without it
+      // esbuild prints every bundle's size, 4 lines per function, on every synth.
+      logLevel: LogLevel.WARNING,
       // esbuild is a dev dependency: `cdk synth` never needs Docker.
       forceDockerBundling: false,
       commandHooks: {

@@ -1,6 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  HttpRoute as DefaultRoute,
+  HttpRouteKey,
   LogGroupLogDestination,
   type HttpRoute as ApiRoute,
   type HttpStage,
@@ -10,6 +14,11 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_MAX_AGE_SECONDS,
+} from '../functions/definitions/cors';
 import type { FunctionName, HttpRoute } from '../functions/definitions/functions';
 
 export interface ThrottleDefaults {
@@ -24,9 +33,16 @@ export const DEFAULT_THROTTLE: ThrottleDefaults = { rateLimit: 100, burstLimit: 
 
 export interface BridgeHttpApiProps {
   routes: readonly HttpRoute[];
+  /** The function behind the `$default` route: what answers a request no route matches. */
+  fallback?: FunctionName;
   /** The deployed functions; a route to a function that is not deployed fails the synth. */
   functions: Partial<Record<FunctionName, IFunction>>;
   throttle: ThrottleDefaults;
+  /**
+   * Browser origins allowed to call the API (CORS_ALLOWED_ORIGINS). Empty: no CORS
+   * configuration, so browsers on other origins are refused as before.
+   */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /**
@@ -56,6 +72,7 @@ export class BridgeHttpApi extends Construct {
   readonly accessLogs: LogGroup;
   /** Every route created, for acknowledgements and tests. */
   readonly routes: ApiRoute[] = [];
+  private readonly integrations = new Map<FunctionName, HttpLambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: BridgeHttpApiProps) {
     super(scope, id);
@@ -64,6 +81,16 @@ export class BridgeHttpApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: 'chat-bridge: health, webhooks and tokens',
       createDefaultStage: false,
+      // API Gateway answers the preflight itself and sets Access-Control-Allow-Origin (with
+      // Vary: Origin) only for a listed origin; the functions never see OPTIONS.
+      ...(props.corsAllowedOrigins?.length && {
+        corsPreflight: {
+          allowOrigins: [...props.corsAllowedOrigins],
+          allowHeaders: [...CORS_ALLOWED_HEADERS],
+          allowMethods: CORS_ALLOWED_METHODS.map((method) => CorsHttpMethod[method]),
+          maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+        },
+      }),
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.stage = this.api.addStage('DefaultStage', {
@@ -76,19 +103,12 @@ export class BridgeHttpApi extends Construct {
       },
     });
 
-    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of props.routes) {
-      let integration = integrations.get(route.function);
-      if (!integration) {
-        const handler = props.functions[route.function];
-        if (!handler) {
-          throw new Error(
-            `HTTP_ROUTES: ${route.method} ${route.path} routes to ${route.function}, which this stack does not deploy (see FUNCTION_WIRING)`,
-          );
-        }
-        integration = new HttpLambdaIntegration(`${route.function}Integration`, handler);
-        integrations.set(route.function, integration);
-      }
+      const integration = this.integrationFor(
+        route.function,
+        props.functions,
+        `${route.method} ${route.path}`,
+      );
       this.routes.push(
         ...this.api.addRoutes({
           path: route.path,
@@ -97,6 +117,34 @@ export class BridgeHttpApi extends Construct {
         }),
       );
     }
+    if (props.fallback) {
+      this.routes.push(
+        new DefaultRoute(this, 'DefaultRoute', {
+          httpApi: this.api,
+          routeKey: HttpRouteKey.DEFAULT,
+          integration: this.integrationFor(props.fallback, props.functions, '$default'),
+        }),
+      );
+    }
+  }
+
+  private integrationFor(
+    name: FunctionName,
+    functions: BridgeHttpApiProps['functions'],
+    what: string,
+  ): HttpLambdaIntegration {
+    let integration = this.integrations.get(name);
+    if (!integration) {
+      const handler = functions[name];
+      if (!handler) {
+        throw new Error(
+          `HTTP_ROUTES: ${what} routes to ${name}, which this stack does not deploy (see FUNCTION_WIRING)`,
+        );
+      }
+      integration = new HttpLambdaIntegration(`${name}Integration`, handler);
+      this.integrations.set(name, integration);
+    }
+    return integration;
   }
 
   /** The base URL every route path is appended to (no trailing slash). */

@@ -21,6 +21,9 @@ export function secretNames(providers: readonly ProviderDescription[]): string[]
   ];
 }
 
+/** Variables read at synth into stack properties, not given to the functions. */
+export const STACK_PROPERTY_ENV: readonly string[] = ['CORS_ALLOWED_ORIGINS'];
+
 /**
  * Plain (non-secret) settings such as provider hosts, ids and bot user ids: every variable
  * that is neither a secret (those live in Secrets Manager) nor owned by the stack.
@@ -28,7 +31,10 @@ export function secretNames(providers: readonly ProviderDescription[]): string[]
 export function settingNames(providers: readonly ProviderDescription[]): string[] {
   const secrets = secretNames(providers);
   return [...Object.keys(ENV_VARS), ...providers.flatMap((p) => Object.keys(p.settings))].filter(
-    (name) => !secrets.includes(name) && !STACK_OWNED_ENV.includes(name),
+    (name) =>
+      !secrets.includes(name) &&
+      !STACK_OWNED_ENV.includes(name) &&
+      !STACK_PROPERTY_ENV.includes(name),
   );
 }
 

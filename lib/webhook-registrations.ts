@@ -21,21 +21,24 @@ export function webhookPath(provider: string): string {
   return routePath('Webhook').replace('{provider}', provider);
 }
 
+/** The URL to register in a provider console: a bare URL, the same for every provider. */
+export function webhookUrl(baseUrl: string, registration: { provider: string }): string {
+  return `${baseUrl}${webhookPath(registration.provider)}`;
+}
+
 /**
- * The URL to register in a provider console, as a template: the key placeholder names the
- * secret key to copy, the secret value itself is never put in a template or output.
+ * What to do with that URL, for the output's description: which secret key the `?key=` it
+ * carries comes from, or where to store what the provider returns. Never a secret value.
  */
-export function webhookUrlTemplate(
-  baseUrl: string,
+export function webhookGuidance(
   registration: WebhookRegistration & { provider: string },
   secretLabel: string,
 ): string {
-  const url = `${baseUrl}${webhookPath(registration.provider)}`;
   if (registration.queryKey) {
-    return `${url}?key=<${registration.queryKey} from ${secretLabel}>`;
+    return `Register in the ${registration.provider} console with ?key=<${registration.queryKey} from ${secretLabel}> appended`;
   }
   if (registration.verifiedBy) {
-    return `${url} (store ${registration.verifiedBy.how} as ${registration.verifiedBy.secret} in ${secretLabel})`;
+    return `Register with ${registration.provider}; store ${registration.verifiedBy.how} as ${registration.verifiedBy.secret} in ${secretLabel}`;
   }
-  return url;
+  return `Register in the ${registration.provider} console`;
 }

@@ -22,6 +22,7 @@ import {
 import { lockDataFolder } from './dynamo/data-lock';
 import { startEmbeddedDynamo } from './dynamo/embedded-dynamo';
 import { FunctionHost, type FunctionModule } from './lambda/function-host';
+import { localCorsOrigins } from './gateway/cors';
 import { createHttpGateway } from './gateway/http-gateway';
 import type { RouteSpec } from './gateway/http-routes';
 import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
@@ -224,7 +225,13 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     closers.unshift(() => sqs.close());
     const deadLetterQueueUrl = sqs.queueUrl(DEAD_LETTER_QUEUE_NAME);
 
-    const httpServer = createHttpGateway({ routes: httpRoutes, host: functionHost, log, region });
+    const httpServer = createHttpGateway({
+      routes: httpRoutes,
+      host: functionHost,
+      log,
+      region,
+      corsAllowedOrigins: localCorsOrigins(baseEnv.CORS_ALLOWED_ORIGINS),
+    });
     const ws = createWsGateway({
       routes: wsRoutes,
       host: functionHost,

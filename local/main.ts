@@ -1,7 +1,10 @@
+import './tooling/sdk-node-warning';
 import { bannerJson, bannerLines } from './tooling/banner';
 import { startLocalBridge } from './bridge';
 import { parseCliArgs, USAGE } from './tooling/cli-args';
+import { resolve } from 'node:path';
 import { loadDotEnv } from './tooling/dev-config';
+import { removeRuntimeFile, writeRuntimeFile } from './tooling/runtime-file';
 import { createLocalLog, errorChain } from './tooling/log';
 
 /** `npm start`: the whole bridge on loopback, configured from the environment and `.env`. */
@@ -27,6 +30,19 @@ async function main(): Promise<void> {
     dataDir: cli.dataDir,
     log,
   });
+  // Even with --memory: the discovery file is how `npm run token` and `npm run dlq` find this
+  // runtime; it goes away at stop.
+  const discoveryDir = resolve(cli.dataDir);
+  writeRuntimeFile(discoveryDir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    httpUrl: bridge.httpUrl,
+    wsUrl: bridge.wsUrl,
+    invokeEndpoint: bridge.invokeEndpoint,
+    dataDir: bridge.dataDir ?? null,
+    appJwtSecret: bridge.devSecrets.find((secret) => secret.name === 'APP_JWT_SECRET')?.value,
+  });
+  process.on('exit', () => removeRuntimeFile(discoveryDir));
   if (cli.jsonLogs) console.log(JSON.stringify(bannerJson(bridge)));
   else console.log(bannerLines(bridge).join('\n') + '\n');
 

@@ -4,6 +4,7 @@ import type { ConnectionInfo, ConnectionStore } from './connections';
 import { ForbiddenError, NotFoundError, ValidationError, publicView } from './errors';
 import { ingestNormalized, type IngestDeps } from './ingest';
 import type { EventStore } from './ports';
+import { decodeCursor } from './event-cursor';
 import { firstIssue, issueError } from './validation';
 
 /** Frames a WebSocket client may send; `action` selects the route (design.md). */
@@ -12,16 +13,28 @@ export const ClientFrameSchema = v.variant('action', [
   v.object({
     action: v.literal('subscribe'),
     bridge: BridgeId,
-    after: v.optional(v.pipe(v.string(), v.minLength(1))),
+    after: v.optional(
+      v.pipe(
+        v.string('after must be a cursor string from an earlier event frame'),
+        v.minLength(1, 'after must be a cursor string from an earlier event frame'),
+      ),
+    ),
   }),
   v.object({ action: v.literal('unsubscribe'), bridge: BridgeId }),
   v.object({
     action: v.literal('send'),
     bridge: BridgeId,
-    text: v.pipe(v.string(), v.minLength(1, 'text is empty'), v.maxLength(4000)),
+    text: v.pipe(
+      v.string('text must be a string'),
+      v.minLength(1, 'text is empty'),
+      v.maxLength(4000, 'text must be at most 4000 characters'),
+    ),
     clientMessageId: v.pipe(
       v.string(),
-      v.regex(/^[\w.:-]{1,128}$/, 'clientMessageId: 1-128 of [A-Za-z0-9_.:-]'),
+      v.regex(
+        /^[\w.:-]{1,128}$/,
+        'clientMessageId must be 1 to 128 letters, digits or _ . : - (a UUID works)',
+      ),
     ),
     replyTo: v.optional(v.pipe(v.string(), v.minLength(1))),
   }),
@@ -40,7 +53,13 @@ export type ServerFrame =
   | { type: 'event'; event: unknown; cursor: string; catchUp: true }
   /** Catch-up stopped at its limit: subscribe again with `after` = `next` for the rest. */
   | { type: 'catch-up-truncated'; bridge: string; next: string }
-  | { type: 'error'; code: string; message: string; action?: string };
+  | {
+      type: 'error';
+      code: string;
+      message: string;
+      action?: string;
+      clientMessageId?: string;
+    };
 
 export interface ClientActionDeps extends IngestDeps {
   bridges: Bridges;
@@ -75,6 +94,25 @@ export function parseClientFrame(body: string | undefined): ClientRequest {
   throw issueError(result.issues);
 }
 
+/**
+ * The `action` and `clientMessageId` of a raw frame, when it has them as strings, so an error
+ * frame can say which frame it answers even when that frame failed validation.
+ */
+export function frameEcho(body: string | undefined): { action?: string; clientMessageId?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    return {};
+  }
+  if (typeof json !== 'object' || json === null) return {};
+  const { action, clientMessageId } = json as Record<string, unknown>;
+  return {
+    ...(typeof action === 'string' && { action: action.slice(0, 64) }),
+    ...(typeof clientMessageId === 'string' && { clientMessageId: clientMessageId.slice(0, 128) }),
+  };
+}
+
 function allowedBridge(connection: ConnectionInfo, bridgeId: string, bridges: Bridges) {
   if (!bridges.get(bridgeId)) throw new NotFoundError(`unknown bridge "${bridgeId}"`);
   if (connection.bridges && !connection.bridges.includes(bridgeId)) {
@@ -96,6 +134,9 @@ export async function handleClientAction(
       return deps.reply({ type: 'unsubscribed', bridge: request.bridge });
     case 'subscribe': {
       allowedBridge(connection, request.bridge, deps.bridges);
+      // A bad cursor refuses the subscribe outright: the client gets an error frame and no
+      // subscription, rather than `subscribed` followed by an error it cannot tie to it.
+      if (request.after !== undefined) decodeCursor(request.after);
       // Subscribe before catching up: an event stored in between may arrive twice (clients
       // de-duplicate by event id), but none can fall into a gap.
       await deps.connections.subscribe(connection.connectionId, request.bridge);
@@ -173,8 +214,23 @@ async function catchUp(bridgeId: string, after: string, deps: ClientActionDeps) 
   await deps.reply({ type: 'caught-up', bridge: bridgeId });
 }
 
-/** The one place an error becomes a WebSocket error frame, formatting `publicView`. */
-export function toErrorFrame(error: unknown, action?: string): ServerFrame {
-  const view = publicView(error, 'the bridge could not handle this frame');
-  return { type: 'error', code: view.code, message: view.message, ...(action && { action }) };
+/**
+ * The one place an error becomes a WebSocket error frame, formatting `publicView` and echoing
+ * the `action` and `clientMessageId` of the frame it answers.
+ */
+export function toErrorFrame(
+  error: unknown,
+  echo: { action?: string; clientMessageId?: string } = {},
+): ServerFrame {
+  const view = publicView(
+    error,
+    'the bridge could not handle this frame; try again, or report it if it persists',
+  );
+  return {
+    type: 'error',
+    code: view.code,
+    message: view.message,
+    ...(echo.action && { action: echo.action }),
+    ...(echo.clientMessageId && { clientMessageId: echo.clientMessageId }),
+  };
 }

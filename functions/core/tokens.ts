@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { Bridge, BridgeChannel, Bridges } from './bridges';
+import { causeSummary } from './error-cause';
 import {
   ForbiddenError,
   NotConfiguredError,
@@ -109,6 +110,7 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
             bridge: bridgeId,
             detail: error.message,
             providerStatus: error.providerStatus,
+            cause: causeSummary(error),
           });
         }
         throw error;

@@ -21,6 +21,10 @@ export function issueError(
   what?: string,
 ): ValidationError {
   const { field, reason } = firstIssue(issues);
+  // A schema message that is a sentence about its field (`limit must be ...`) is shown as
+  // written; a generic one gets `<what>: <field>: ` in front so the reader knows where to look.
+  const last = field?.split('.').pop();
+  if (last && reason.startsWith(`${last} `)) return new ValidationError(reason, field);
   const where = [what, field].filter((part) => part !== undefined).join(': ');
   return new ValidationError(`${where ? `${where}: ` : ''}${reason}`, field);
 }

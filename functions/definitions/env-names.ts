@@ -9,6 +9,8 @@ export const ENV_VARS = {
   APP_JWT_ISSUER: 'expected iss of app JWTs (optional)',
   APP_JWT_AUDIENCE: 'expected aud of app JWTs (optional)',
   BRIDGES_FILE: 'the bridges configuration (default bridges.json)',
+  CORS_ALLOWED_ORIGINS:
+    'browser origins allowed to call the HTTP API, comma-separated (e.g. https://app.example.com); locally any http://localhost:* / http://127.0.0.1:* origin when unset; on AWS read at synth into the stack property corsAllowedOrigins',
   EVENTS_TABLE: 'DynamoDB events table name',
   STATE_TABLE: 'DynamoDB relay-state table name',
   EVENT_RETENTION_DAYS: 'days before stored events expire (TTL, default 30)',

@@ -127,6 +127,12 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/console', function: 'Console' },
 ];
 
+/**
+ * What answers a request no HTTP_ROUTES entry matches (the HTTP API's `$default` route), so an
+ * unrouted path on AWS gets a problem+json 404 rather than API Gateway's `{"message":...}`.
+ */
+export const HTTP_FALLBACK_FUNCTION: FunctionName = 'Health';
+
 export interface WebSocketRoute {
   /** `$connect`, `$disconnect`, `$default` or an `action` value. */
   routeKey: string;

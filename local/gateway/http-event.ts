@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID, apiGatewayTime, traceId } from '../lambda/aws-ids';
 import { sourceIp } from '../tooling/net';
+import { problemAnswer } from './gateway-problem';
 
 /**
  * Content types whose bodies reach the function as text. Everything else — binary, and also
@@ -118,7 +119,13 @@ export interface HttpAnswer {
   problem?: { refused: boolean; message: string };
 }
 
-const API_GATEWAY_500: HttpAnswer = jsonAnswer(500, { message: 'Internal Server Error' });
+/** API Gateway answers 500 for a function answer it cannot use; the log line says why. */
+const API_GATEWAY_500: HttpAnswer = problemAnswer(
+  500,
+  'bad-function-answer',
+  'Internal error',
+  'The function answered in a shape API Gateway cannot send; the runtime log says why.',
+);
 
 export function jsonAnswer(statusCode: number, body: unknown): HttpAnswer {
   return {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { apiGatewayId } from '../lambda/aws-ids';
 import type { FunctionHost } from '../lambda/function-host';
-import { jsonAnswer, toHttpAnswer, toHttpApiEvent, type HttpAnswer } from './http-event';
+import { isPreflight, preflightAnswer, withCorsHeaders } from './cors';
+import { noRouteAnswer, problemAnswer } from './gateway-problem';
+import { toHttpAnswer, toHttpApiEvent, type HttpAnswer } from './http-event';
 import { matchRoute, type RouteSpec } from './http-routes';
 import { handleInvoke, INVOKE_PATH } from '../lambda/lambda-invoke';
 import type { LocalLog } from '../tooling/log';
@@ -19,6 +21,8 @@ export interface HttpGatewayOptions {
   region: string;
   apiId?: string;
   integrationTimeoutMs?: number;
+  /** Browser origins allowed to call the API, in API Gateway's syntax (see local/gateway/cors). */
+  corsAllowedOrigins: readonly string[];
 }
 
 /**
@@ -30,9 +34,15 @@ export function createHttpGateway(options: HttpGatewayOptions): Server {
   const server = createServer((request, response) => {
     handle(request, response, options).catch((error: unknown) => {
       options.log.error('http', 'request failed inside the local gateway', { error });
-      if (!response.headersSent)
-        send(response, jsonAnswer(500, { message: 'Internal Server Error' }));
-      else response.destroy();
+      if (!response.headersSent) {
+        const answer = problemAnswer(
+          500,
+          'internal',
+          'Internal error',
+          'The local gateway failed on this request; the runtime log says why.',
+        );
+        send(response, withCorsHeaders(answer, request.headers.origin, options.corsAllowedOrigins));
+      } else response.destroy();
     });
   });
   // Keep-alive clients (the AWS SDK) must not hold close() open for their idle sockets.
@@ -55,13 +65,32 @@ async function handle(
     options.log[level]('http', `${method} ${path} ${status} ${ms}ms`, { requestId, ...extra });
   };
 
+  const reply = (answer: HttpAnswer) =>
+    send(
+      response,
+      withCorsHeaders(answer, request.headers.origin, options.corsAllowedOrigins),
+      requestId,
+    );
+
   let body: Buffer;
   try {
     body = await readBody(request, MAX_REQUEST_BYTES);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
-    send(response, jsonAnswer(413, { message: 'Request Entity Too Large' }), requestId);
+    reply(
+      problemAnswer(
+        413,
+        'payload-too-large',
+        'Payload too large',
+        `The HTTP API accepts request bodies up to ${MAX_REQUEST_BYTES / 1024 / 1024} MiB.`,
+      ),
+    );
     line(413);
+    return;
+  }
+  if (isPreflight(request)) {
+    send(response, preflightAnswer(request, options.corsAllowedOrigins), requestId);
+    line(204, { preflight: request.headers.origin });
     return;
   }
 
@@ -73,7 +102,7 @@ async function handle(
 
   const match = matchRoute(options.routes, method, path);
   if (!match) {
-    send(response, jsonAnswer(404, { message: 'Not Found' }), requestId);
+    reply(noRouteAnswer(method, path, options.routes));
     line(404);
     return;
   }
@@ -92,9 +121,19 @@ async function handle(
   );
   let answer: HttpAnswer;
   if (outcome === 'timeout' || (!outcome.ok && outcome.timedOut)) {
-    answer = jsonAnswer(503, { message: 'Service Unavailable' });
+    answer = problemAnswer(
+      503,
+      'function-timeout',
+      'Service unavailable',
+      `${functionName} did not answer in time; the runtime log has its last lines.`,
+    );
   } else if (!outcome.ok) {
-    answer = jsonAnswer(500, { message: 'Internal Server Error' });
+    answer = problemAnswer(
+      500,
+      'function-failed',
+      'Internal error',
+      `${functionName} failed; the runtime log has its error.`,
+    );
   } else {
     answer = toHttpAnswer(outcome.result);
     if (answer.problem) {
@@ -105,7 +144,7 @@ async function handle(
       );
     }
   }
-  send(response, answer, requestId);
+  reply(answer);
   line(answer.statusCode, {
     function: functionName,
     ...(outcome !== 'timeout' && { lambdaRequestId: outcome.requestId }),

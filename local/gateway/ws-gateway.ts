@@ -1,4 +1,4 @@
-import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { apiGatewayId } from '../lambda/aws-ids';
@@ -8,6 +8,8 @@ import type { LocalLog } from '../tooling/log';
 import { closeServer, sourceIp } from '../tooling/net';
 import { ConnectionRegistry, type Connection } from './ws-connections';
 import { connectEvent, disconnectEvent, messageEvent, requestHeaders } from './ws-events';
+import { problemAnswer } from './gateway-problem';
+import { connectAnswer, internalProblem, refusalAnswer, refuse } from './ws-refusal';
 
 export const IDLE_TIMEOUT_MS = 10 * 60_000;
 export const MAX_CONNECTION_MS = 2 * 60 * 60_000;
@@ -61,9 +63,15 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
     if (!isConnectionsPath(path)) {
+      const answer = problemAnswer(
+        426,
+        'upgrade-refused',
+        'Upgrade required',
+        `This is the WebSocket API: connect with a WebSocket client to ws://<host>/?token=<app JWT> (or /${stage}).`,
+      );
       response
-        .writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' })
-        .end(JSON.stringify({ message: 'Upgrade Required' }));
+        .writeHead(426, { 'content-type': 'application/problem+json', upgrade: 'websocket' })
+        .end(answer.body);
       return;
     }
     handleConnectionsRequest({ request, response, registry, stage, log, disconnect }).catch(
@@ -77,7 +85,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     connect(request, socket, head).catch((error: unknown) => {
       log.error('ws', 'connect failed inside the local gateway', { error });
-      refuse(socket, 500, { message: 'Internal server error' });
+      refuse(socket, internalProblem());
     });
   });
 
@@ -86,7 +94,15 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     socket.on('error', () => undefined);
     const path = (request.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
     if (path !== '' && path !== `/${stage}`) {
-      refuse(socket, 404, { message: 'Not Found' });
+      refuse(
+        socket,
+        problemAnswer(
+          404,
+          'no-route',
+          'Not found',
+          `The WebSocket API is at / or /${stage} (with ?token=<app JWT>), not ${path}.`,
+        ),
+      );
       log.info('ws', `connect refused 404 (path ${path})`);
       return;
     }
@@ -107,13 +123,13 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       const event = connectEvent({ connection: base, stage, apiId, request });
       const outcome = await host.invoke(connectFunction, event);
       if (!outcome.ok) {
-        refuse(socket, 500, { message: 'Internal server error' });
+        refuse(socket, internalProblem());
         log.warn('ws', `connect ${base.connectionId} refused 500 ($connect failed)`);
         return;
       }
       const answer = connectAnswer(outcome.result);
       if (answer.statusCode < 200 || answer.statusCode > 299) {
-        refuse(socket, answer.statusCode, answer.body);
+        refuse(socket, refusalAnswer(answer));
         log.info('ws', `connect ${base.connectionId} refused ${answer.statusCode}`);
         return;
       }
@@ -264,42 +280,11 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   };
 }
 
-/** `$connect` accepts unless its answer carries a non-2xx statusCode (a thrown error is a 500). */
-function connectAnswer(result: unknown): { statusCode: number; body?: unknown; protocol?: string } {
-  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
-    return { statusCode: 200 };
-  }
-  const answer = result as {
-    statusCode: unknown;
-    body?: unknown;
-    headers?: Record<string, unknown>;
-  };
-  const statusCode = typeof answer.statusCode === 'number' ? answer.statusCode : 500;
-  const protocolHeader = Object.entries(answer.headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'sec-websocket-protocol',
-  );
-  return {
-    statusCode,
-    body: answer.body,
-    ...(protocolHeader && { protocol: String(protocolHeader[1]) }),
-  };
-}
-
 function replyBody(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null || !('body' in result)) return undefined;
   const body = (result as { body: unknown }).body;
   if (body === undefined || body === null) return undefined;
   return typeof body === 'string' ? body : JSON.stringify(body);
-}
-
-function refuse(socket: Duplex, statusCode: number, body: unknown) {
-  if (socket.destroyed) return;
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-  );
 }
 
 function sendIfOpen(connection: Connection, data: string) {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  frameEcho,
   handleClientAction,
   parseClientFrame,
   toErrorFrame,
@@ -31,7 +32,7 @@ describe('WebSocket client actions', () => {
         reply: async (frame) => void frames.push(frame),
       });
     } catch (error) {
-      frames.push(toErrorFrame(error));
+      frames.push(toErrorFrame(error, frameEcho(raw)));
     }
   };
 
@@ -153,6 +154,42 @@ describe('WebSocket client actions', () => {
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ type: 'error', code });
     expect((frames[0] as { message: string }).message).toContain(message);
+  });
+
+  it('refuses a subscribe with a bad cursor: one error frame, no subscribed, no subscription', async () => {
+    await act('{"action":"subscribe","bridge":"support","after":"not-a-cursor"}');
+
+    expect(frames).toEqual([
+      {
+        type: 'error',
+        code: 'invalid-payload',
+        action: 'subscribe',
+        message: expect.stringContaining('after is not a cursor this bridge issued'),
+      },
+    ]);
+    expect(await connections.subscribers('support')).toEqual([]);
+  });
+
+  it('echoes the action and clientMessageId of the frame an error answers', async () => {
+    await act('{"action":"send","bridge":"nope","text":"hi","clientMessageId":"m-7"}');
+    await act('{"action":"send","bridge":"support","text":"","clientMessageId":"m-8"}');
+
+    expect(frames).toEqual([
+      {
+        type: 'error',
+        code: 'not-found',
+        message: 'unknown bridge "nope"',
+        action: 'send',
+        clientMessageId: 'm-7',
+      },
+      {
+        type: 'error',
+        code: 'invalid-payload',
+        message: 'text is empty',
+        action: 'send',
+        clientMessageId: 'm-8',
+      },
+    ]);
   });
 
   it('refuses a bridge the token does not allow', async () => {

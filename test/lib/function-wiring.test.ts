@@ -71,12 +71,7 @@ describe('FUNCTION_WIRING: every function decided in one place', () => {
     const wired = FUNCTION_NAMES.filter((name) => wiringOf(name).relayRuntime).sort();
 
     // Assess
-    expect(relayRuntimeUsers).toEqual([
-      'DeadLetters',
-      'DeadLettersApi',
-      'Relay',
-      'WsMessage',
-    ]);
+    expect(relayRuntimeUsers).toEqual(['DeadLetters', 'DeadLettersApi', 'Relay', 'WsMessage']);
     expect(wired).toEqual(relayRuntimeUsers);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '../../functions/definitions/functions';
+import { HTTP_FALLBACK_FUNCTION, HTTP_ROUTES } from '../../functions/definitions/functions';
 import { DEFAULT_THROTTLE } from '../../lib/http-api';
 import { PROVIDERS } from '../../functions/providers';
 import { webhookRegistrations } from '../../lib/webhook-registrations';
@@ -41,8 +41,26 @@ describe('HTTP API', () => {
     });
   });
 
-  it('has no route beyond HTTP_ROUTES', () => {
-    expect(ofHttpApi('AWS::ApiGatewayV2::Route')).toHaveLength(HTTP_ROUTES.length);
+  it('has no route beyond HTTP_ROUTES and the $default fallback', () => {
+    expect(ofHttpApi('AWS::ApiGatewayV2::Route')).toHaveLength(HTTP_ROUTES.length + 1);
+  });
+
+  it('sends unrouted requests to the fallback function, which answers a problem+json 404', () => {
+    // Prepare
+    const functionId = logicalIdOf(stack, stack.functions[HTTP_FALLBACK_FUNCTION].function);
+
+    // Act
+    const fallback = ofHttpApi('AWS::ApiGatewayV2::Route').find(
+      (r) => r.Properties.RouteKey === '$default',
+    );
+    const integrationRef = (fallback?.Properties.Target as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ][1][1] as { Ref: string };
+
+    // Assess
+    expect(resources[integrationRef.Ref]?.Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [functionId, 'Arn'],
+    });
   });
 
   it('throttles the $default stage and writes JSON access logs to a retained log group', () => {
@@ -71,26 +89,61 @@ describe('HTTP API', () => {
     expect(resources[logsId]?.Properties.RetentionInDays).toBe(30);
   });
 
-  it('prints one webhook URL template per pushing provider, never a secret value', () => {
+  it('outputs one bare webhook URL per pushing provider, guidance in the description, never a secret', () => {
+    // Prepare
+    const apiEndpoint = { 'Fn::GetAtt': [logicalIdOf(stack, stack.httpApi.api), 'ApiEndpoint'] };
+
     // Act
-    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const text = (name: string) => JSON.stringify(outputs[name]?.Value);
+    const outputs = template.toJSON().Outputs as Record<
+      string,
+      { Value: unknown; Description: string }
+    >;
 
     // Assess
-    expect(text('WebhookUrlGitple')).toContain('/webhooks/gitple?key=<GITPLE_WEBHOOK_KEY from');
-    expect(text('WebhookUrlTigerconnect')).toContain(
-      '/webhooks/tigerconnect?key=<TIGERCONNECT_WEBHOOK_KEY from',
-    );
-    expect(text('WebhookUrlPingstreams')).toContain('/webhooks/pingstreams (store');
-    expect(text('WebhookUrlPingstreams')).toContain('PINGSTREAMS_WEBHOOK_SECRET');
     for (const registration of webhookRegistrations(PROVIDERS.modules)) {
       const name = `WebhookUrl${registration.provider[0]?.toUpperCase()}${registration.provider.slice(1)}`;
-      expect(text(name)).toContain(
-        `"Fn::GetAtt":["${logicalIdOf(stack, stack.httpApi.api)}","ApiEndpoint"]`,
-      );
+      expect(outputs[name]?.Value).toEqual({
+        'Fn::Join': ['', [apiEndpoint, `/webhooks/${registration.provider}`]],
+      });
     }
+    expect(outputs.WebhookUrlGitple?.Description).toContain('?key=<GITPLE_WEBHOOK_KEY from');
+    expect(outputs.WebhookUrlTigerconnect?.Description).toContain(
+      '?key=<TIGERCONNECT_WEBHOOK_KEY from',
+    );
+    expect(outputs.WebhookUrlPingstreams?.Description).toContain('PINGSTREAMS_WEBHOOK_SECRET');
     const all = JSON.stringify(outputs);
     expect(all).not.toContain('resolve:secretsmanager');
     expect(all).not.toContain('SecretString');
+  });
+
+  it('has no CORS configuration unless origins are given', () => {
+    // Act
+    const [api] = ofType('AWS::ApiGatewayV2::Api').filter(
+      (r) => r.Properties.ProtocolType === 'HTTP',
+    );
+
+    // Assess
+    expect(api?.Properties.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe('HTTP API CORS', () => {
+  it('answers preflights for CORS_ALLOWED_ORIGINS with the authorization and content-type headers', () => {
+    // Prepare
+    const origins = ['https://app.example.com', 'https://*.example.org'];
+
+    // Act
+    const { template } = synthTestStack({ corsAllowedOrigins: origins });
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: origins,
+        AllowHeaders: ['authorization', 'content-type'],
+        AllowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+        MaxAge: 600,
+      },
+    });
   });
 });

@@ -54,13 +54,14 @@ export interface TestStack {
  * an unacknowledged nag error makes it throw.
  */
 export function synthTestStack(
-  options: { settings?: Settings; bridges?: unknown } = {},
+  options: { settings?: Settings; bridges?: unknown; corsAllowedOrigins?: string[] } = {},
 ): TestStack {
   const { app, stack } = buildChatBridgeApp({
     app: new App({ outdir: mkdtempSync(join(tmpdir(), 'chat-bridge-cdk-')) }),
     bridgesFile: writeBridgesFile(options.bridges),
     bundlingMode: 'skip',
     ...(options.settings && { settings: options.settings }),
+    ...(options.corsAllowedOrigins && { corsAllowedOrigins: options.corsAllowedOrigins }),
   });
   return { app, stack, template: Template.fromStack(stack) };
 }

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 
@@ -20,7 +22,16 @@ describe('npm start', () => {
         '0',
         '--json-logs',
       ],
-      { cwd: ROOT, env: { ...process.env, APP_JWT_SECRET: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: ROOT,
+        // Its runtime.json goes to a folder of its own, not over a developer's running one.
+        env: {
+          ...process.env,
+          APP_JWT_SECRET: '',
+          LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'chat-bridge-main-')),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     const exited = new Promise<number | null>((resolveExit) =>
       child.once('exit', (code) => resolveExit(code)),

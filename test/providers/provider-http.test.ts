@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { causeSummary } from '../../functions/core/error-cause';
 import { ProviderError } from '../../functions/core/errors';
 import { isRetryable } from '../../functions/core/retry';
 import {
@@ -206,6 +207,27 @@ describe('createProviderHttp', () => {
     });
   });
 
+  it('keeps why a provider could not be reached: names and codes, never the URL', async () => {
+    // Prepare: a port nothing listens on, behind a URL carrying a key.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const http = createProviderHttp({
+      provider: 'acme',
+      baseUrl: `http://127.0.0.1:${port}/v1?key=very-secret-key`,
+    });
+
+    // Act
+    const error = await caught(http.call('send', '/', { method: 'POST', headers: {} }));
+    const summary = causeSummary(error);
+
+    // Assess
+    expect(summary).toBe('TypeError <- Error ECONNREFUSED');
+    expect(summary).not.toContain('very-secret-key');
+  });
+
   it('gives up on a provider slower than its timeout, as unreachable', async () => {
     const hanging = ((_input: unknown, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
@@ -222,6 +244,7 @@ describe('createProviderHttp', () => {
 
     expect(error).toMatchObject({ message: 'acme could not be reached to send' });
     expect((error as ProviderError).providerStatus).toBeUndefined();
+    expect(causeSummary(error)).toBe('TimeoutError 23');
   });
 
   it('builds a refusal from the status and Retry-After seconds, draining the body', async () => {

@@ -118,6 +118,10 @@ describe('POST /tokens/gitple against a local Gitple platform API', () => {
 
     expect(response.status).toBe(502);
     expect(response.body.detail).toBe('gitple could not be reached');
+    // The operator's log says why (error names and code), never the key it sent.
+    const logged = harness.logs.find((line) => line.includes('provider refused a token request'));
+    expect(logged).toMatch(/"cause":"TypeError <- Error ECONNREFUSED"/);
+    expect(harness.logs.join('\n')).not.toContain(API_KEY);
     gitple = await startFakeGitplePlatform({ appId: APP_ID, apiKey: API_KEY });
   });
 

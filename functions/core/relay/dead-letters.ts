@@ -2,6 +2,7 @@ import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { nowOf, type RelayDeps } from './deps';
 import { targetKey } from './targets';
+import { causeSummary } from '../error-cause';
 
 /**
  * Park a delivery that will not succeed by retrying, whole, so `npm run dlq -- replay` can
@@ -40,7 +41,9 @@ export async function parkFailedDelivery(
 function describeForOperators(error: unknown): string {
   if (error instanceof Error) {
     const status = (error as { providerStatus?: number }).providerStatus;
-    return status ? `${error.message} (HTTP ${status})` : `${error.name}: ${error.message}`;
+    const cause = causeSummary(error);
+    const base = status ? `${error.message} (HTTP ${status})` : `${error.name}: ${error.message}`;
+    return cause ? `${base}; cause: ${cause}` : base;
   }
   return String(error);
 }

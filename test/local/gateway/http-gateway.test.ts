@@ -61,13 +61,22 @@ describe('local HTTP API', () => {
     });
   });
 
-  it('answers an unknown route 404 {"message":"Not Found"} as API Gateway does', async () => {
+  it('answers an unknown route 404 with a problem+json naming the routes', async () => {
     const unknownPath = await fetch(`${bridge.httpUrl}/nowhere`);
     const wrongMethod = await fetch(`${bridge.httpUrl}/health`, { method: 'POST' });
 
     expect(unknownPath.status).toBe(404);
-    expect(await unknownPath.json()).toEqual({ message: 'Not Found' });
+    expect(unknownPath.headers.get('content-type')).toBe('application/problem+json');
+    expect(await unknownPath.json()).toEqual({
+      type: 'https://chat-bridge.dev/problems/no-route',
+      title: 'Not found',
+      status: 404,
+      detail: expect.stringMatching(
+        /^No route for GET \/nowhere\. The HTTP API serves GET \/health, /,
+      ),
+    });
     expect(wrongMethod.status).toBe(404);
+    expect(wrongMethod.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('passes a binary body base64 and returns a base64 answer as the original bytes', async () => {
@@ -135,7 +144,8 @@ describe('local HTTP API', () => {
     const response = await fetch(`${bridge.httpUrl}/broken`);
 
     expect(response.status).toBe(500);
-    expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 500, title: 'Internal error' });
     expect(bridge.lines.some((line) => line.includes('body must be a string'))).toBe(true);
   });
 
@@ -143,7 +153,61 @@ describe('local HTTP API', () => {
     const response = await fetch(`${bridge.httpUrl}/slow`);
 
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ message: 'Service Unavailable' });
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({
+      status: 503,
+      detail: 'Slow did not answer in time; the runtime log has its last lines.',
+    });
     expect(bridge.lines.some((line) => line.includes('Slow timed out after 1 s'))).toBe(true);
+  });
+
+  describe('CORS (CORS_ALLOWED_ORIGINS unset: any loopback origin)', () => {
+    const preflight = (origin: string, path = '/tokens/ivs') =>
+      fetch(`${bridge.httpUrl}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+
+    it('answers the preflight of a loopback origin with the allowed methods and headers', async () => {
+      const response = await preflight('http://localhost:5173');
+
+      expect(response.status).toBe(204);
+      expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      expect(response.headers.get('access-control-allow-headers')).toBe(
+        'authorization,content-type',
+      );
+      expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(response.headers.get('vary')).toBe('Origin');
+    });
+
+    it('gives a disallowed origin no Access-Control-Allow-Origin, on preflight or answer', async () => {
+      const before = await preflight('https://evil.example');
+      const answer = await fetch(`${bridge.httpUrl}/health`, {
+        headers: { origin: 'https://evil.example' },
+      });
+
+      expect(before.status).toBe(204);
+      expect(before.headers.get('access-control-allow-origin')).toBeNull();
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+      expect(answer.headers.get('vary')).toBe('Origin');
+    });
+
+    it('sets the origin on answers and errors alike, for 127.0.0.1 on any port', async () => {
+      const ok = await fetch(`${bridge.httpUrl}/health`, {
+        headers: { origin: 'http://127.0.0.1:8080' },
+      });
+      const missing = await fetch(`${bridge.httpUrl}/nowhere`, {
+        headers: { origin: 'http://127.0.0.1:8080' },
+      });
+
+      expect(ok.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
+    });
   });
 });
