@@ -1,7 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { STREAM_CONSUMERS } from '../functions/definitions/functions';
-import type { ChatBridgeStack } from './chat-bridge-stack';
+import type { ChatBridge } from './chat-bridge';
 import { FUNCTION_NAMES, wiringOf, type Invocation } from './function-wiring';
 
 const X_RAY_ONLY_STAR =
@@ -32,7 +32,7 @@ const NO_DLQ_REASON: Partial<Record<Invocation, string>> = {
  * with the reason it is accepted. Anything not listed here fails `cdk synth`
  * (test/lib/nag.test.ts runs the packs and expects no finding left).
  */
-export function acknowledgeNagFindings(stack: ChatBridgeStack): void {
+export function acknowledgeNagFindings(stack: ChatBridge): void {
   acknowledgeFunctions(stack);
   acknowledgeApis(stack);
   acknowledgeQueues(stack);
@@ -47,7 +47,7 @@ export function acknowledgeNagFindings(stack: ChatBridgeStack): void {
   });
 }
 
-function acknowledgeFunctions(stack: ChatBridgeStack): void {
+function acknowledgeFunctions(stack: ChatBridge): void {
   const streamConsumers = new Set(STREAM_CONSUMERS.map((consumer) => consumer.function));
   for (const name of FUNCTION_NAMES) {
     const house = stack.functions[name];
@@ -64,7 +64,7 @@ function acknowledgeFunctions(stack: ChatBridgeStack): void {
 
     if (wiring.webSocketPush) {
       acknowledge(house.role, {
-        id: `AwsSolutions-IAM5[Resource::${nagResourceLabel(stack, stack.webSocket.postToConnectionsArn)}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagResourceLabel(Stack.of(stack), stack.webSocket.postToConnectionsArn)}]`,
         reason:
           'execute-api:ManageConnections is scoped to POST on the @connections of this one ' +
           'WebSocket API stage; the trailing "*" is the connection id, which API Gateway assigns ' +
@@ -84,7 +84,7 @@ function acknowledgeFunctions(stack: ChatBridgeStack): void {
   }
 }
 
-function acknowledgeApis(stack: ChatBridgeStack): void {
+function acknowledgeApis(stack: ChatBridge): void {
   for (const route of stack.httpApi.routes) {
     acknowledge(route, {
       id: 'AwsSolutions-APIG4',
@@ -125,7 +125,7 @@ function acknowledgeApis(stack: ChatBridgeStack): void {
   });
 }
 
-function acknowledgeQueues(stack: ChatBridgeStack): void {
+function acknowledgeQueues(stack: ChatBridge): void {
   const isADeadLetterQueue =
     'so a redrive policy would move failed items out of the one place they are kept for replay.';
   acknowledge(stack.asyncFailures, {

@@ -14,7 +14,11 @@ import type { TableDefinition } from '../functions/definitions/tables';
  * One DynamoDB table exactly as functions/definitions/tables.ts defines it (the local runtime builds
  * its tables from the same definition). Every key is a string: the store writes `S` values.
  */
-export function createTable(scope: Construct, definition: TableDefinition): Table {
+export function createTable(
+  scope: Construct,
+  definition: TableDefinition,
+  removalPolicy: RemovalPolicy = RemovalPolicy.RETAIN,
+): Table {
   const table = new Table(scope, `${definition.logicalName}Table`, {
     partitionKey: { name: definition.partitionKey, type: AttributeType.STRING },
     sortKey: { name: definition.sortKey, type: AttributeType.STRING },
@@ -25,8 +29,8 @@ export function createTable(scope: Construct, definition: TableDefinition): Tabl
     // NEW_IMAGE is all the relay reads: the stored event itself.
     ...(definition.stream && { stream: StreamViewType.NEW_IMAGE }),
     // Events are the system of record and the state holds the durable message-id map:
-    // deleting the stack must never delete either.
-    removalPolicy: RemovalPolicy.RETAIN,
+    // deleting the stack deletes neither unless the app says so (e.g. a throwaway test stage).
+    removalPolicy,
   });
   for (const index of definition.localIndexes) {
     table.addLocalSecondaryIndex({

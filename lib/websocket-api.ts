@@ -78,18 +78,9 @@ export class BridgeWebSocketApi extends Construct {
     // so a first deploy works in a fresh account; the AWS-managed push policy is what that
     // account-wide role needs, since every REST and WebSocket API of the region logs through
     // it. Both stay on stack deletion: other APIs may have come to rely on the setting.
-    this.cloudWatchRole = new Role(this, 'CloudWatchRole', {
-      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
-      description: 'API Gateway account role: lets REST and WebSocket stages write their logs',
-      managedPolicies: [
-        ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
-      ],
-    });
-    this.cloudWatchRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    const account = new CfnAccount(this, 'Account', {
-      cloudWatchRoleArn: this.cloudWatchRole.roleArn,
-    });
-    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // One per stack (and in effect per account and region): two bridges in one stack share it.
+    const { role, account } = apiGatewayAccount(Stack.of(this));
+    this.cloudWatchRole = role;
 
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
@@ -145,4 +136,24 @@ export class BridgeWebSocketApi extends Construct {
     const apiArn = Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId });
     return `${apiArn}/${this.stage.stageName}/POST/@connections/*`;
   }
+}
+
+/** The account-wide API Gateway logging role and setting, created once per stack. */
+function apiGatewayAccount(stack: Stack): { role: Role; account: CfnAccount } {
+  const existing = stack.node.tryFindChild('ChatBridgeApiGatewayAccount') as CfnAccount | undefined;
+  const existingRole = stack.node.tryFindChild('ChatBridgeApiGatewayLogsRole') as Role | undefined;
+  if (existing && existingRole) return { role: existingRole, account: existing };
+  const role = new Role(stack, 'ChatBridgeApiGatewayLogsRole', {
+    assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+    description: 'API Gateway account role: lets REST and WebSocket stages write their logs',
+    managedPolicies: [
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+    ],
+  });
+  role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  const account = new CfnAccount(stack, 'ChatBridgeApiGatewayAccount', {
+    cloudWatchRoleArn: role.roleArn,
+  });
+  account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  return { role, account };
 }

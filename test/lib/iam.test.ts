@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_CONSUMERS, type FunctionName } from '../../functions/definitions/functions';
 import { FUNCTION_NAMES, wiringOf } from '../../lib/function-wiring';
-import type { ChatBridgeStack } from '../../lib/chat-bridge-stack';
+import type { ChatBridge } from '../../lib/chat-bridge';
 import {
   ROOM_A,
   ROOM_B,
@@ -107,7 +107,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
   Pollers: { events: { table: ['dynamodb:PutItem'] }, state: {} },
 };
 
-function policyView(stack: ChatBridgeStack, resources: Resources) {
+function policyView(stack: ChatBridge, resources: Resources) {
   const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
   const statementsOf = (name: FunctionName): Statement[] => {
     const roleId = logicalIdOf(stack, stack.functions[name].role);

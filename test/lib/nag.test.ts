@@ -31,7 +31,7 @@ function acknowledgements(scope: IConstruct): { path: string; id: string; reason
   );
 }
 
-describe('cdk-nag AwsSolutions and Serverless packs over the app', () => {
+describe('cdk-nag AwsSolutions and Serverless packs over the app', { timeout: 120_000 }, () => {
   it('leave no unacknowledged error or warning', () => {
     // Prepare
     const { app } = synthTestStack();
@@ -80,8 +80,8 @@ describe('cdk-nag AwsSolutions and Serverless packs over the app', () => {
     // Assess
     expect(left).toEqual(
       expect.arrayContaining([
-        'error AwsSolutions-SQS3 at ChatBridge/UnreviewedQueue/Resource',
-        'error AwsSolutions-SQS4 at ChatBridge/UnreviewedQueue/Resource',
+        'error AwsSolutions-SQS3 at ChatBridge/Bridge/UnreviewedQueue/Resource',
+        'error AwsSolutions-SQS4 at ChatBridge/Bridge/UnreviewedQueue/Resource',
       ]),
     );
   });

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildChatBridgeApp } from '../../bin/app';
-import type { ChatBridgeStack } from '../../lib/chat-bridge-stack';
+import type { ChatBridge } from '../../lib/chat-bridge';
 import type { Settings } from '../../lib/settings';
 
 export const ROOM_A = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
@@ -44,7 +44,8 @@ export function writeBridgesFile(document: unknown = TEST_BRIDGES_DOCUMENT): str
 
 export interface TestStack {
   app: App;
-  stack: ChatBridgeStack;
+  /** The bridge construct the tests inspect (the app's stack holds it as `Bridge`). */
+  stack: ChatBridge;
   template: Template;
 }
 
@@ -63,7 +64,7 @@ export function synthTestStack(
     ...(options.settings && { settings: options.settings }),
     ...(options.corsAllowedOrigins && { corsAllowedOrigins: options.corsAllowedOrigins }),
   });
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack: stack.bridge, template: Template.fromStack(stack) };
 }
 
 /** The CloudFormation resources of a synthesized template, typed loosely for lookups. */
@@ -77,8 +78,8 @@ export function resourcesOf(template: Template): Resources {
 }
 
 /** The template logical id of a construct's CloudFormation resource. */
-export function logicalIdOf(stack: ChatBridgeStack, construct: IConstruct): string {
+export function logicalIdOf(_bridge: ChatBridge, construct: IConstruct): string {
   const resource = construct.node.defaultChild as CfnElement | undefined;
   if (!resource) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return stack.getLogicalId(resource);
+  return Stack.of(construct).getLogicalId(resource);
 }
