@@ -3,6 +3,7 @@ import type { Bridges } from './bridges';
 import { ValidationError } from './errors';
 import { CommonEventSchema, type CommonEvent } from './event';
 import { deterministicEventId } from './event-id';
+import { checkDraftLimits, checkEventSize } from './limits';
 import type { EventDraft, Normalized, WebhookAdapter, WebhookRequest } from './inbound';
 import type { Logger } from './log';
 import type { EventStore, Metrics, StoredEvent } from './ports';
@@ -90,6 +91,7 @@ export function toStoredEvent(
   raw: unknown,
   deps: Pick<IngestDeps, 'bridges'> & { bots: readonly string[] },
 ): StoredEvent {
+  checkDraftLimits(draft);
   const found = deps.bridges.forChannel(provider, draft.channel.id);
   // An out-only channel is written to, never read from: its events stay outside the bridge.
   const bridge = found && found.channel.direction !== 'out' ? found.bridge : undefined;
@@ -130,6 +132,7 @@ export function toStoredEvent(
       field,
     );
   }
+  checkEventSize(JSON.stringify(checked.output));
   return {
     event: checked.output,
     channelKey: channelKey(provider, draft.channel.id),

@@ -6,6 +6,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../core/errors';
+import { boundedRawJson, LIMITS, utf8Bytes } from '../core/limits';
 import type { CommonEvent } from '../core/event';
 import type { EventPage, EventStore, PutOutcome, StoredEvent } from '../core/ports';
 import { EVENTS_TABLE } from '../definitions/tables';
@@ -52,12 +53,14 @@ export class DynamoEventStore implements EventStore {
       type: { S: event.type },
       echo: { BOOL: stored.echo },
       event: { S: JSON.stringify(event) },
-      raw: { S: JSON.stringify(stored.raw ?? null) },
       storedAt: { S: new Date(nowMs).toISOString() },
       [EVENTS_TABLE.timeToLiveAttribute]: {
         N: String(Math.floor(nowMs / 1000) + this.options.retentionDays * 86_400),
       },
     };
+    // The raw payload takes whatever the item budget leaves: a large one (or a multi-event
+    // delivery's whole body) is stored as a size + digest marker, never failing the write.
+    item.raw = { S: boundedRawJson(JSON.stringify(stored.raw ?? null), rawBudget(item)) };
     try {
       await this.options.client.send(
         new PutItemCommand({
@@ -70,6 +73,17 @@ export class DynamoEventStore implements EventStore {
       return 'created';
     } catch (error) {
       if (isConditionalCheckFailed(error)) return 'duplicate';
+      // DynamoDB refusing the item itself (a key or the item over its limit) is permanent:
+      // a 4xx for a webhook, a rejected (acked) record for a poller, never retried forever.
+      if (error instanceof Error && error.name === 'ValidationException') {
+        throw new ValidationError(
+          `the event store refused the event: ${error.message}`,
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
       throw error;
     }
   }
@@ -104,6 +118,15 @@ export class DynamoEventStore implements EventStore {
       ...(response.LastEvaluatedKey && last && { next: last.cursor }),
     };
   }
+}
+
+/** What an item may still spend on its raw payload: DynamoDB counts names and values. */
+function rawBudget(item: Record<string, AttributeValue>): number {
+  let used = utf8Bytes('raw');
+  for (const [name, value] of Object.entries(item)) {
+    used += utf8Bytes(name) + utf8Bytes(value.S ?? value.N ?? '') + 1;
+  }
+  return LIMITS.itemBytes - used;
 }
 
 /** Recognized by name, not class identity: bundling can load two copies of the SDK class. */
