@@ -103,7 +103,7 @@ export function toStoredEvent(
   const echo = draft.type === 'chat.message.created' && (marker !== undefined || sentByBot);
   const candidate: CommonEvent = {
     specversion: '1.0',
-    id: deterministicEventId(provider, draft.type, draft.identity),
+    id: deterministicEventId(provider, draft.type, draft.channel.id, draft.identity),
     source: `chat-bridge/${provider}`,
     type: draft.type,
     subject: bridge?.id ?? channelKey(provider, draft.channel.id),
