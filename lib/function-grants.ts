@@ -79,7 +79,12 @@ function deadLetterStatements(wiring: FunctionWiring, targets: GrantTargets): Po
   if (!wiring.deliveryDeadLetters) return [];
   const actions = {
     park: ['sqs:SendMessage'],
-    operate: ['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+    operate: [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ],
   }[wiring.deliveryDeadLetters];
   return [new PolicyStatement({ actions, resources: [targets.deliveryDeadLetters.queueArn] })];
 }

@@ -301,7 +301,12 @@ describe('IAM: least privilege in the synthesized policies', () => {
     expect(grants).toEqual([
       {
         name: 'DeadLetters',
-        actions: ['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+        actions: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:ReceiveMessage',
+          'sqs:SendMessage',
+        ],
       },
       { name: 'Relay', actions: ['sqs:SendMessage'] },
     ]);
