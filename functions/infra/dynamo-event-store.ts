@@ -16,7 +16,24 @@ export interface DynamoEventStoreOptions {
   tableName: string;
   retentionDays: number;
   now?: () => number;
+  /** How long one put may be in flight (SDK retries included); see SETTLE_MS. */
+  putDeadlineMs?: number;
 }
+
+/**
+ * Why cursors are capped. `seq` is stamped from the writer's clock before PutItem, and the
+ * SDK's retries keep that stamp, so an event can land (and reach the bySubject GSI, which is
+ * itself eventually consistent) after a later-stamped one was already read. A cursor handed
+ * out past such an event would skip it for good. A per-subject counter would not help: two
+ * writers holding N and N+1 can still land in the other order. So the writer bounds how long a
+ * put may be in flight (PUT_DEADLINE_MS, then it fails and the provider redelivers), and the
+ * reader never hands out a position newer than SETTLE_MS ago (the deadline plus margin for
+ * clock skew and index lag): a newer event is returned, but its cursor is the settle horizon,
+ * so resuming from it re-reads the unsettled tail (at worst a duplicate, which clients drop by
+ * event id) instead of skipping what lands late.
+ */
+export const PUT_DEADLINE_MS = 10_000;
+export const SETTLE_MS = 15_000;
 
 /** Sortable store-order key: ms since epoch, then the event id to break ties across writers. */
 export function sequenceKey(nowMs: number, eventId: string): string {
@@ -29,8 +46,18 @@ export function encodeCursor(seq: string): string {
 
 export function decodeCursor(cursor: string): string {
   const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{13}#[\w-]+$/.test(seq)) throw new ValidationError('after: not a valid cursor', 'after');
+  // `~` sorts after every event id: `<ms>#~` is the horizon, after all events of that ms.
+  if (!/^\d{13}#(?:[\w-]+|~)$/.test(seq)) {
+    throw new ValidationError('after: not a valid cursor', 'after');
+  }
   return seq;
+}
+
+/** The newest position a reader may hand out at `nowMs`. */
+export function settleHorizon(nowMs: number): string {
+  return `${Math.max(0, nowMs - SETTLE_MS)
+    .toString()
+    .padStart(13, '0')}#~`;
 }
 
 export class DynamoEventStore implements EventStore {
@@ -69,6 +96,7 @@ export class DynamoEventStore implements EventStore {
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': EVENTS_TABLE.partitionKey },
         }),
+        { abortSignal: AbortSignal.timeout(this.options.putDeadlineMs ?? PUT_DEADLINE_MS) },
       );
       return 'created';
     } catch (error) {
@@ -108,15 +136,19 @@ export class DynamoEventStore implements EventStore {
         Limit: options.limit,
       }),
     );
-    const items = (response.Items ?? []).map((item) => ({
+    const horizon = settleHorizon(this.now());
+    const seqs = (response.Items ?? []).map((item) => item.seq?.S ?? '');
+    const items = (response.Items ?? []).map((item, index) => ({
       event: JSON.parse(item.event?.S ?? 'null') as CommonEvent,
-      cursor: encodeCursor(item.seq?.S ?? ''),
+      cursor: encodeCursor(seqs[index]! <= horizon ? seqs[index]! : horizon),
     }));
-    const last = items.at(-1);
-    return {
-      items,
-      ...(response.LastEvaluatedKey && last && { next: last.cursor }),
-    };
+    const lastSeq = seqs.at(-1);
+    if (!response.LastEvaluatedKey || lastSeq === undefined) return { items };
+    // Paging must progress: when a page starts past the horizon (more than a page of events
+    // unsettled), the capped cursor would return the same page again, so it continues from
+    // the exact position; the one place an unsettled position is handed out.
+    const capped = lastSeq <= horizon ? lastSeq : horizon;
+    return { items, next: encodeCursor(capped >= seqs[0]! ? capped : lastSeq) };
   }
 }
 
