@@ -49,6 +49,32 @@ function padded(body: unknown, bytes: number): string {
   return JSON.stringify({ ...body, pad: 'é'.repeat(Math.max(0, (bytes - text.length) / 2)) });
 }
 
+/** The delivery's JSON with an extra top-level field whose value is `valueText`. */
+function withExtraText(body: unknown, valueText: string): string {
+  const text = JSON.stringify(body);
+  if (!text.startsWith('{') || text === '{}') return text;
+  return `{"extra":${valueText},${text.slice(1)}`;
+}
+
+/** A copy with the string leaf reached by `path` (mod the keys at each level) made longer. */
+function longLeaf(body: unknown, path: number[], size: number): unknown {
+  const copy = structuredClone(body) as Record<string, unknown>;
+  let node: Record<string, unknown> = copy;
+  for (const step of path) {
+    const keys = Object.keys(node).filter((k) => node[k] !== null && node[k] !== undefined);
+    if (keys.length === 0) break;
+    const key = keys[step % keys.length]!;
+    const value = node[key];
+    if (typeof value === 'string') {
+      node[key] = value + 'é'.repeat(size / 2);
+      break;
+    }
+    if (typeof value !== 'object') break;
+    node = value as Record<string, unknown>;
+  }
+  return copy;
+}
+
 function webhookRequests(): fc.Arbitrary<FuzzRequest> {
   return fc.constantFrom(...PROVIDERS).chain((provider) => {
     const fixtures = fixtureBodies(provider);
@@ -64,6 +90,24 @@ function webhookRequests(): fc.Arbitrary<FuzzRequest> {
       {
         arbitrary: fc.integer({ min: 100, max: 6000 }).map((d) => ['deep', deepText(d)]),
         weight: 1,
+      },
+      {
+        // Deep nesting inside an otherwise valid delivery (schemas let extra fields through).
+        arbitrary: fc
+          .tuple(fc.constantFrom(...fixtures), fc.integer({ min: 65, max: 6000 }))
+          .map(([b, depth]) => ['deep-inside', withExtraText(b, deepText(depth))]),
+        weight: 2,
+      },
+      {
+        // One string leaf of a valid delivery made long: ids past key limits, huge texts/meta.
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom(...fixtures),
+            fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
+            fc.constantFrom(600, 1100, 2100, 3000, 40_000, 150_000, 240_000),
+          )
+          .map(([b, path, size]) => ['long-leaf', JSON.stringify(longLeaf(b, path, size))]),
+        weight: 3,
       },
       {
         arbitrary: fc
