@@ -7,12 +7,16 @@ import {
 } from '../../functions/core/client-actions';
 import type { ConnectionInfo } from '../../functions/core/connections';
 import { DynamoConnectionStore } from '../../functions/infra/dynamo-connections';
+import { DynamoEventStore, SETTLE_MS } from '../../functions/infra/dynamo-event-store';
 import { startHarness, type Harness } from '../support/harness';
 
 describe('WebSocket client actions', () => {
   let harness: Harness;
   let frames: ServerFrame[];
   let connections: DynamoConnectionStore;
+  /** The events store, read `readLater` ms in the future: cursors of settled events are exact. */
+  let store: DynamoEventStore;
+  let readLater: number;
   const alice: ConnectionInfo = {
     connectionId: 'conn-a',
     sub: 'alice',
@@ -24,6 +28,7 @@ describe('WebSocket client actions', () => {
     try {
       await handleClientAction(who, parseClientFrame(raw), {
         ...harness.runtime,
+        store,
         connections,
         reply: async (frame) => void frames.push(frame),
       });
@@ -34,6 +39,13 @@ describe('WebSocket client actions', () => {
 
   beforeEach(async () => {
     harness = await startHarness();
+    readLater = 0;
+    store = new DynamoEventStore({
+      client: harness.dynamo.client,
+      tableName: harness.dynamo.tableNames.EVENTS_TABLE!,
+      retentionDays: 30,
+      now: () => Date.now() + readLater,
+    });
     frames = [];
     connections = new DynamoConnectionStore(
       harness.dynamo.client,
@@ -83,7 +95,8 @@ describe('WebSocket client actions', () => {
     for (const id of ['m1', 'm2', 'm3']) {
       await act(`{"action":"send","bridge":"support","text":"${id}","clientMessageId":"${id}"}`);
     }
-    const page = await harness.runtime.store.listEvents('support', { limit: 10 });
+    readLater = SETTLE_MS; // settled: cursors are exact (fresh ones are held at the horizon)
+    const page = await store.listEvents('support', { limit: 10 });
     const afterFirst = page.items[0]!.cursor;
     frames = [];
 
@@ -102,7 +115,8 @@ describe('WebSocket client actions', () => {
     for (const id of ['m1', 'm2', 'm3', 'm4']) {
       await act(`{"action":"send","bridge":"support","text":"${id}","clientMessageId":"${id}"}`);
     }
-    const first = (await harness.runtime.store.listEvents('support', { limit: 1 })).items[0]!;
+    readLater = SETTLE_MS;
+    const first = (await store.listEvents('support', { limit: 1 })).items[0]!;
     frames = [];
 
     await handleClientAction(
@@ -110,6 +124,7 @@ describe('WebSocket client actions', () => {
       parseClientFrame(`{"action":"subscribe","bridge":"support","after":"${first.cursor}"}`),
       {
         ...harness.runtime,
+        store,
         connections,
         catchUpLimit: 2,
         reply: async (frame) => void frames.push(frame),
@@ -124,7 +139,7 @@ describe('WebSocket client actions', () => {
     expect(texts).toEqual(['m2', 'm3']);
     const truncated = frames.at(-1) as Extract<ServerFrame, { type: 'catch-up-truncated' }>;
     expect(truncated).toMatchObject({ type: 'catch-up-truncated', bridge: 'support' });
-    const rest = await harness.runtime.store.listEvents('support', {
+    const rest = await store.listEvents('support', {
       after: truncated.next,
       limit: 10,
     });
