@@ -5,7 +5,12 @@ import { RelayOutOfTimeError, replayDeadLetter, targetKey } from './core/relay';
 import { parseWith } from './core/validation';
 import { requireEnv } from './runtime/config';
 import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
-import { SqsDeadLetterReader } from './infra/sqs-dead-letter-reader';
+import { SqsDeadLetterReader, type ReceivedLetter } from './infra/sqs-dead-letter-reader';
+
+/** A listing stops this long before the invocation's end, to reveal the letters again. */
+const LIST_MARGIN_MS = 5000;
+
+const MAX_LETTERS = 1000;
 
 const DlqCommand = v.object({
   action: v.picklist(['list', 'replay']),
@@ -13,7 +18,8 @@ const DlqCommand = v.object({
   eventId: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Only this one letter (replay), as `list` names it. */
   messageId: v.optional(v.pipe(v.string(), v.minLength(1))),
-  max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)), 100),
+  /** At most this many letters; a listing defaults to the cap, a replay to 100. */
+  max: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_LETTERS))),
 });
 
 /**
@@ -31,13 +37,7 @@ export async function operateDeadLetters(
     new SQSClient({}),
     requireEnv(runtime.base.env, 'DEAD_LETTER_QUEUE_URL'),
   );
-  // list only peeks (visible again at once); replay hides what it holds for as long as this
-  // invocation can run, so a second replay cannot pick up the same letters meanwhile.
-  const received = await reader.receive(
-    command.max,
-    command.action === 'list' ? 0 : Math.ceil(remainingMs / 1000) + 30,
-  );
-  const summary = (r: (typeof received)[number]) => ({
+  const summary = (r: ReceivedLetter) => ({
     messageId: r.messageId,
     eventId: r.letter.event.id,
     type: r.letter.event.type,
@@ -46,7 +46,21 @@ export async function operateDeadLetters(
     error: r.letter.error,
     failedAt: r.letter.failedAt,
   });
-  if (command.action === 'list') return { letters: received.map(summary) };
+  if (command.action === 'list') {
+    // Pages through the whole queue (leaving it as it was), bounded by this invocation's time.
+    const listing = await reader.list(
+      command.max ?? MAX_LETTERS,
+      Date.now() + remainingMs - LIST_MARGIN_MS,
+    );
+    return {
+      count: listing.letters.length,
+      complete: listing.complete,
+      letters: listing.letters.map(summary),
+    };
+  }
+  // replay hides what it holds for as long as this invocation can run, so a second replay
+  // cannot pick up the same letters meanwhile.
+  const received = await reader.receive(command.max ?? 100, Math.ceil(remainingMs / 1000) + 30);
   const deps = await relayDepsFor(runtime, { deadline: Date.now() + remainingMs - 5000 });
   const results = [];
   const wanted = (item: (typeof received)[number]) =>

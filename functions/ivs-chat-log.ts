@@ -1,7 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import * as v from 'valibot';
+import { isBridgeError } from './core/errors';
 import { ingestNormalized } from './core/ingest';
+import { parseBoundedJson } from './core/limits';
 import { getRuntime } from './runtime/runtime';
 import { normalizeIvsChatLogRecord } from './providers/ivs/inbound';
 import { IvsChatLogRecordSchema } from './providers/ivs/schema';
@@ -52,7 +54,8 @@ export async function ingestIvsChatLogs(event: CloudWatchLogsEvent): Promise<Cha
   for (const logEvent of payload.logEvents) {
     let record: unknown;
     try {
-      record = JSON.parse(logEvent.message);
+      // Depth-checked like every body: a hostile record is rejected, never a stack overflow.
+      record = parseBoundedJson(logEvent.message, 'the chat-log record');
     } catch {
       record = undefined;
     }
@@ -77,6 +80,17 @@ export async function ingestIvsChatLogs(event: CloudWatchLogsEvent): Promise<Cha
       outcome.stored += result.stored.length;
       outcome.duplicates += result.duplicates.length;
     } catch (error) {
+      // Past a hard limit (or refused by DynamoDB as invalid): no retry can store it, and
+      // retrying the delivery would only repeat the rest of the batch.
+      if (isBridgeError(error) && error.status < 500) {
+        outcome.rejected += 1;
+        runtime.metrics.count('ChatLogRecordRejected', { provider: 'ivs' });
+        runtime.log.warn('ivs chat-log record rejected', {
+          logEventId: logEvent.id,
+          reason: error.message,
+        });
+        continue;
+      }
       failures.push(error);
       runtime.log.error('ivs chat-log record not stored', { logEventId: logEvent.id, error });
     }

@@ -17,7 +17,8 @@ export function encodeCursor(seq: string): string {
 /** The sequence key a cursor stands for; a cursor the bridge never issued is a 400. */
 export function decodeCursor(cursor: string): string {
   const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{13}#[\w-]+$/.test(seq)) {
+  // `<ms>#~` is a settle horizon (`~` sorts after every event id): after all events of that ms.
+  if (!/^\d{13}#(?:[\w-]+|~)$/.test(seq)) {
     throw new ValidationError(
       "after is not a cursor this bridge issued: pass an event's cursor or a page's next unchanged",
       'after',

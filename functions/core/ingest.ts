@@ -3,6 +3,7 @@ import type { Bridges } from './bridges';
 import { ValidationError } from './errors';
 import { CommonEventSchema, type CommonEvent } from './event';
 import { deterministicEventId } from './event-id';
+import { checkDraftLimits, checkEventSize } from './limits';
 import type { EventDraft, Normalized, WebhookAdapter, WebhookRequest } from './inbound';
 import type { Logger } from './log';
 import type { EventStore, Metrics, StoredEvent } from './ports';
@@ -91,6 +92,7 @@ export function toStoredEvent(
   raw: unknown,
   deps: Pick<IngestDeps, 'bridges'> & { bots: readonly string[] },
 ): StoredEvent {
+  checkDraftLimits(draft);
   const found = deps.bridges.forChannel(provider, draft.channel.id);
   // An out-only channel is written to, never read from: its events stay outside the bridge.
   const bridge = found && found.channel.direction !== 'out' ? found.bridge : undefined;
@@ -102,7 +104,7 @@ export function toStoredEvent(
   const echo = draft.type === 'chat.message.created' && (marker !== undefined || sentByBot);
   const candidate: CommonEvent = {
     specversion: '1.0',
-    id: deterministicEventId(provider, draft.type, draft.identity),
+    id: deterministicEventId(provider, draft.type, draft.channel.id, draft.identity),
     source: `chat-bridge/${provider}`,
     type: draft.type,
     subject: bridge?.id ?? channelKey(provider, draft.channel.id),
@@ -126,6 +128,7 @@ export function toStoredEvent(
     // payload is what triggered it, so it is refused as a whole and nothing is stored.
     throw issueError(checked.issues, 'normalized event is invalid');
   }
+  checkEventSize(JSON.stringify(checked.output));
   return {
     event: checked.output,
     channelKey: channelKey(provider, draft.channel.id),

@@ -1,9 +1,6 @@
-import { MalformedJsonError } from '../core/errors';
+import { parseBoundedJson } from '../core/limits';
 
+/** Every JSON body goes through here: malformed or over-deep JSON is a 400 problem. */
 export function parseJsonText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new MalformedJsonError('the body is not valid JSON', { cause: error });
-  }
+  return parseBoundedJson(text, 'the body');
 }

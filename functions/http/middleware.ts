@@ -5,6 +5,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { PayloadTooLargeError } from '../core/errors';
+import { LIMITS } from '../core/limits';
 import { parseJsonText } from './json';
 import { createLogger, type Logger } from '../core/log';
 import { problemResponse, toProblem } from './problem';
@@ -13,7 +14,7 @@ export type HttpEvent = APIGatewayProxyEventV2 & { rawBodyText?: string; jsonBod
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 type HttpMiddleware = middy.MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export const MAX_BODY_BYTES = LIMITS.bodyBytes;
 
 /** Decode the body (base64 when API Gateway says so) and refuse it past `maxBytes`. */
 export function bodyText(options: { maxBytes?: number } = {}): HttpMiddleware {

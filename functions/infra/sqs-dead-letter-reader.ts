@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
@@ -6,6 +7,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { DeadLetter } from '../core/relay';
 import { decodeDeadLetter } from './dead-letter-codec';
+
+export interface LetterListing {
+  letters: ReceivedLetter[];
+  /** False when `max` or the deadline stopped the listing before the queue ran dry. */
+  complete: boolean;
+}
 
 export interface ReceivedLetter {
   messageId: string;
@@ -45,6 +52,48 @@ export class SqsDeadLetterReader {
       }
     }
     return letters;
+  }
+
+  /**
+   * Every letter (up to `max`, until `deadline`), left in the queue. A peek with visibility 0
+   * hands the first ten back again and again, so a listing hides each page until it is done
+   * (never past the deadline plus a margin) to reach the next one, then makes them all
+   * visible again at once.
+   */
+  async list(max: number, deadline: number): Promise<LetterListing> {
+    const hideSeconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000) + 5);
+    const letters: ReceivedLetter[] = [];
+    let complete = false;
+    try {
+      while (letters.length < max && Date.now() < deadline) {
+        const page = await this.receive(Math.min(10, max - letters.length), hideSeconds);
+        const fresh = page.filter((l) => !letters.some((seen) => seen.messageId === l.messageId));
+        if (fresh.length === 0) {
+          complete = true;
+          break;
+        }
+        letters.push(...fresh);
+      }
+    } finally {
+      await this.reveal(letters);
+    }
+    return { letters, complete };
+  }
+
+  /** Visible again at once: a listing must not hide letters from a replay. */
+  private async reveal(letters: ReceivedLetter[]): Promise<void> {
+    for (let at = 0; at < letters.length; at += 10) {
+      await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: letters.slice(at, at + 10).map((letter, index) => ({
+            Id: String(index),
+            ReceiptHandle: letter.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
   }
 
   async delete(receiptHandle: string): Promise<void> {

@@ -9,6 +9,30 @@ export const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const MAX_TAIL_BYTES = 4096;
 
+/** What `@aws-sdk/client-lambda` sends (octet-stream) and what a JSON caller like curl sends. */
+const ACCEPTED_CONTENT_TYPES = new Set(['application/json', 'application/octet-stream']);
+
+/**
+ * A web page the developer has open can POST to loopback. Browsers always mark such requests
+ * with an `Origin` header on every cross-origin POST; the SDK and curl never send one (Node's
+fetch sends `Sec-Fetch-Mode`, so that header alone proves nothing), so an Origin is refused.
+ * Form and text bodies (the only ones a page can send without a CORS preflight) are refused by
+ * content type as well, so a page cannot inject, say, an IvsReview input.
+ */
+export function browserRequestRefusal(request: IncomingMessage): string | undefined {
+  if (request.headers.origin !== undefined) {
+    return 'the Invoke API refuses browser requests (an Origin header was sent)';
+  }
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  if (!ACCEPTED_CONTENT_TYPES.has(type)) {
+    return `the Invoke API takes application/json or application/octet-stream, not "${type || '(none)'}"`;
+  }
+  return undefined;
+}
+
 /** `Name`, `Name:qualifier`, or a function ARN (optionally qualified) -> the function name. */
 export function functionNameOf(identifier: string): string {
   const arn = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$/.exec(
@@ -45,6 +69,24 @@ export async function handleInvoke(options: {
   };
   if (request.method !== 'POST') {
     return fail(405, 'MethodNotAllowedException', 'Invoke takes POST');
+  }
+  const refusal = browserRequestRefusal(request);
+  if (refusal) {
+    // A problem like every other local refusal; the error type header still lets an SDK name it.
+    response.writeHead(403, {
+      'content-type': 'application/problem+json',
+      'x-amzn-errortype': 'AccessDeniedException',
+    });
+    response.end(
+      JSON.stringify({
+        type: 'https://chat-bridge.dev/problems/forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: refusal,
+        message: refusal,
+      }),
+    );
+    return { status: 403, functionName: name };
   }
   if (!host.has(name)) {
     return fail(

@@ -101,6 +101,21 @@ export async function startSqsEmulator(
         })),
       };
     },
+    ChangeMessageVisibilityBatch: (input) => {
+      const list = queues.get(queueName(input.QueueUrl))!;
+      const entries = (input.Entries ?? []) as {
+        Id: string;
+        ReceiptHandle: string;
+        VisibilityTimeout?: number;
+      }[];
+      const now = Date.now();
+      for (const entry of entries) {
+        const message = list.find((m) => m.receiptHandle === entry.ReceiptHandle);
+        if (message) message.invisibleUntil = now + Number(entry.VisibilityTimeout ?? 0) * 1000;
+      }
+      persist();
+      return { Successful: entries.map((entry) => ({ Id: entry.Id })), Failed: [] };
+    },
     DeleteMessage: (input) => {
       const list = queues.get(queueName(input.QueueUrl))!;
       const index = list.findIndex((m) => m.receiptHandle === input.ReceiptHandle);

@@ -141,6 +141,23 @@ describe('IVS chat-logging ingest', () => {
     expect(await storedEvents(harness, CHANNEL)).toHaveLength(1);
   });
 
+  it('rejects a record past a hard limit instead of failing (and so retrying) the whole delivery', async () => {
+    const message = fixture<{ payload: Record<string, unknown> }>('ivs/chat-log-message.json');
+    const longSender = {
+      ...message,
+      payload: {
+        ...message.payload,
+        Id: 'other',
+        Sender: { UserId: 'u'.repeat(300), Attributes: {} },
+      },
+    };
+
+    const outcome = await ingestIvsChatLogs(logsEvent([longSender, message]));
+
+    expect(outcome).toEqual({ stored: 1, duplicates: 0, rejected: 1 });
+    expect(await storedEvents(harness, CHANNEL)).toHaveLength(1);
+  });
+
   it('acknowledges custom events without storing them', async () => {
     const custom = {
       event_timestamp: '2024-05-02T10:00:06Z',

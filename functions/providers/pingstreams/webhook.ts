@@ -22,6 +22,14 @@ function verifiableBody(body: unknown) {
 }
 
 /**
+ * How old a body token may be. tiledesk-server signs a fresh token per delivery, so anything
+ * older is a replay of a captured delivery. A token from the future beyond the skew is refused
+too (its age could not be told).
+ */
+export const TOKEN_MAX_AGE_S = 5 * 60;
+export const TOKEN_CLOCK_SKEW_S = 60;
+
+/**
  * The body `token` is an HS256 JWT signed with the subscription secret whose claims are the
  * hook plus `iat`, `sub: "subscription"` and `aud: <server>/subscriptions/<hook _id>`
  * ([V] README PS-6). The audience host and `iss` may be rebranded by Pingstreams
@@ -34,12 +42,21 @@ function verifyToken(token: string | undefined, secret: string, hookId: string):
   let claims: string | jwt.JwtPayload;
   try {
     // The algorithm is pinned: "none", HS384/HS512 and RS* tokens are refused outright.
-    claims = jwt.verify(token, secret, { algorithms: ['HS256'], subject: 'subscription' });
+    // `maxAge` needs an `iat` and measures from it; `exp`, when present, is checked as well.
+    claims = jwt.verify(token, secret, {
+      algorithms: ['HS256'],
+      subject: 'subscription',
+      maxAge: TOKEN_MAX_AGE_S,
+    });
   } catch (error) {
     const reason = error instanceof jwt.JsonWebTokenError ? `: ${error.message}` : '';
     throw new UnauthorizedError(`the Pingstreams webhook token is not valid${reason}`, {
       cause: error,
     });
+  }
+  const issuedAt = typeof claims === 'string' ? undefined : claims.iat;
+  if (issuedAt === undefined || issuedAt > Date.now() / 1000 + TOKEN_CLOCK_SKEW_S) {
+    throw new UnauthorizedError('the Pingstreams webhook token is not valid: iat is in the future');
   }
   const audiences = typeof claims === 'string' ? [] : [claims.aud ?? []].flat();
   const expectedPath = `/subscriptions/${hookId}`;

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { ValidationError } from '../../core/errors';
+import { isBridgeError } from '../../core/errors';
 import { ingestNormalized } from '../../core/ingest';
+import { jsonDepth, LIMITS } from '../../core/limits';
 import type { PollerRuntime } from '../../core/provider-module';
 import { firstIssue } from '../../core/validation';
 import {
@@ -165,6 +166,9 @@ async function handleFrame(
   outcome.received += 1;
   const eventId =
     typeof record.event_id === 'string' && record.event_id !== '' ? record.event_id : undefined;
+  if (jsonDepth(frame.data, LIMITS.jsonDepth) > LIMITS.jsonDepth) {
+    return reject(context, eventId, undefined, `nests deeper than ${LIMITS.jsonDepth} levels`);
+  }
   const parsed = v.safeParse(TigerConnectEventRecordSchema, record);
   if (!parsed.success) {
     const { field, reason } = firstIssue(parsed.issues);
@@ -181,9 +185,12 @@ async function handleFrame(
     outcome.ignored += result.ignored.length;
     return { ack: parsed.output.event_id };
   } catch (error) {
-    // A normalized event outside the contract is poison like a schema failure: no retry fixes it.
-    if (error instanceof ValidationError) {
-      return reject(context, eventId, error.field, error.message);
+    // A normalized event outside the contract or past a limit, or an item DynamoDB refuses
+    // (ValidationException, surfaced as a 4xx), is poison like a schema failure: no retry
+    // fixes it, and leaving it unacked would block every later event behind it.
+    if (isBridgeError(error) && error.status < 500) {
+      const field = (error as { field?: unknown }).field;
+      return reject(context, eventId, typeof field === 'string' ? field : undefined, error.message);
     }
     outcome.failed += 1;
     runtime.metrics.count('PollStoreFailed', { provider: 'tigerconnect' });

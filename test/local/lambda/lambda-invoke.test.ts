@@ -107,10 +107,30 @@ describe('local Lambda Invoke API', () => {
   it('serves curl-style calls: raw JSON in, result JSON out', async () => {
     const response = await fetch(`${bridge.httpUrl}/2015-03-31/functions/IvsReview/invocations`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ Content: 'x', MessageId: '', RoomArn: 'nope' }),
     });
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ReviewResult: 'ALLOW', Content: 'x', Attributes: {} });
+  });
+
+  it.each([
+    ['a form post from a web page', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a text/plain post (no CORS preflight)', { 'content-type': 'text/plain' }],
+    [
+      'a JSON post carrying an Origin',
+      { 'content-type': 'application/json', origin: 'https://evil.example' },
+    ],
+  ])('refuses %s with a 403 problem and runs nothing', async (_what, headers) => {
+    const response = await fetch(`${bridge.httpUrl}/2015-03-31/functions/Failing/invocations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ Content: 'injected', MessageId: 'm', RoomArn: ROOM }),
+    });
+
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 403, detail: expect.any(String) });
   });
 });

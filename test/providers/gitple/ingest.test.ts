@@ -121,7 +121,7 @@ describe('Gitple webhook ingest into the event store', () => {
     const [item] = stored;
     expect(v.safeParse(CommonEventSchema, item?.event).success).toBe(true);
     expect(item?.event).toMatchObject({
-      id: deterministicEventId('gitple', type, identity),
+      id: deterministicEventId('gitple', type, 'room-7', identity),
       type,
       source: 'chat-bridge/gitple',
       subject: 'support',

@@ -103,7 +103,7 @@ describe('Pingstreams webhook ingest into the event store', () => {
       const [item] = stored;
       expect(v.safeParse(CommonEventSchema, item?.event).success).toBe(true);
       expect(item?.event).toMatchObject({
-        id: deterministicEventId('pingstreams', type, identity),
+        id: deterministicEventId('pingstreams', type, REQUEST_ID, identity),
         type,
         source: 'chat-bridge/pingstreams',
         subject: 'support',

@@ -111,6 +111,21 @@ describe('Pingstreams webhook verification: body token (no x-hook-secret)', () =
     ],
     ['expired', subscriptionToken(HOOK, SECRET, { expiresIn: -10 }), 'not valid'],
     ['that is not a JWT', 'not-a-jwt', 'not valid'],
+    [
+      'issued 10 minutes ago (older than the 5-minute maximum age)',
+      subscriptionToken({ ...HOOK, iat: Math.floor(Date.now() / 1000) - 600 }, SECRET),
+      'maxAge exceeded',
+    ],
+    [
+      'without iat (its age cannot be told)',
+      subscriptionToken(HOOK, SECRET, { noTimestamp: true }),
+      'iat required',
+    ],
+    [
+      'issued 10 minutes in the future',
+      subscriptionToken({ ...HOOK, iat: Math.floor(Date.now() / 1000) + 600 }, SECRET),
+      'iat is in the future',
+    ],
   ])('refuses a token %s', (_what, token, reason) => {
     const error = refusal(pingstreamsDelivery(MESSAGE, { via: 'token', token }));
 
