@@ -28,6 +28,7 @@ import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
 import { closeServer, listen } from './tooling/net';
 import { startSqsEmulator } from './sqs/sqs-emulator';
 import { StreamFailureDestination } from './dynamo/stream-failures';
+import { StreamLog } from './dynamo/stream-log';
 import { StreamPoller, type FailedStreamBatch, type StreamSettings } from './dynamo/stream-poller';
 import { startStreamProxy, type StreamedTable } from './dynamo/stream-proxy';
 import { createWsGateway, type WsRouteSpec } from './gateway/ws-gateway';
@@ -41,6 +42,8 @@ export interface StreamConsumerSpec {
 /** The local dead-letter queue (SQS emulation) behind DEAD_LETTER_QUEUE_URL. */
 export const DEAD_LETTER_QUEUE_NAME = 'chat-bridge-dead-letters';
 const SQS_QUEUES_FILE = 'sqs-queues.json';
+/** How often the persisted stream drops what every consumer is done with (and what expired). */
+const STREAM_TRIM_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface LocalBridgeOptions {
   host?: string;
@@ -184,22 +187,55 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       dataDir && join(dataDir, STREAM_FAILURES_FILE),
       log,
     );
+    // With a data folder the stream survives a crash: records and checkpoints are on disk.
+    const streamLog = dataDir ? new StreamLog(dataDir) : undefined;
+    if (streamLog) closers.unshift(async () => streamLog.close());
     const poller = new StreamPoller({
       consumers,
       invoke: (name, event) => functionHost.invoke(name, event),
       log,
       region,
       onFailure: (batch) => failures.accept(batch),
+      ...(streamLog && {
+        onCheckpoint: (name, key, seq) => streamLog.checkpoint(name, key, seq),
+      }),
       retryDelayMs: options.streamRetryDelayMs,
     });
+    if (streamLog) {
+      const resumed = poller.resume(streamLog.records(), (name) => streamLog.checkpoints(name));
+      if (resumed > 0) {
+        log.info(
+          'stream',
+          `resuming ${resumed} stream record(s) not processed before the last stop`,
+        );
+      }
+    }
     const proxy = await startStreamProxy({
       target: dynamo.endpoint,
       tables: streamedTables,
       region,
       log,
       host,
+      ...(streamLog && { streamLog }),
       onRecord: (table, record) => poller.publish(table, record),
     });
+    if (streamLog) {
+      const trim = () => {
+        const { expiredUnread } = streamLog.trim(
+          (record) => poller.needs(record),
+          (record) => poller.partitionOf(record),
+        );
+        if (expiredUnread > 0) {
+          log.warn(
+            'stream',
+            `${expiredUnread} stream record(s) expired (24 h) before a consumer processed them`,
+          );
+        }
+      };
+      trim();
+      const trimmer = setInterval(trim, STREAM_TRIM_INTERVAL_MS).unref();
+      closers.unshift(async () => clearInterval(trimmer));
+    }
     closers.unshift(async () => {
       const drained = await poller.drain(options.drainTimeoutMs ?? 2000);
       const left = poller.close();
