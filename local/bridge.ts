@@ -136,7 +136,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     }
   }
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const unlock = dataDir ? lockDataFolder(dataDir) : () => undefined;
+  const unlock = dataDir ? await lockDataFolder(dataDir) : () => undefined;
   const devSecrets = resolveDevSecrets({ env: baseEnv, dataDir });
 
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
