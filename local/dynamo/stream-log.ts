@@ -1,9 +1,11 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   writeFileSync,
   writeSync,
@@ -65,8 +67,8 @@ export class StreamLog {
     for (const line of readLines<{ c: string; k: string; s: string }>(this.checkpointsPath)) {
       this.setMark(line.c, line.k, line.s);
     }
-    this.recordsFd = openSync(this.recordsPath, 'a', 0o600);
-    this.checkpointsFd = openSync(this.checkpointsPath, 'a', 0o600);
+    this.recordsFd = openAppending(this.recordsPath);
+    this.checkpointsFd = openAppending(this.checkpointsPath);
   }
 
   /** Intents a crash left without their records, oldest first. */
@@ -178,6 +180,18 @@ function readLines<T>(path: string): T[] {
     }
   }
   return lines;
+}
+
+/** Open for appending; a line a crash cut short is ended first, so the next one stays whole. */
+function openAppending(path: string): number {
+  const fd = openSync(path, 'a+', 0o600);
+  const { size } = fstatSync(fd);
+  if (size > 0) {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last.toString() !== '\n') writeSync(fd, '\n');
+  }
+  return fd;
 }
 
 /** Replace a file atomically (temp file + rename) and reopen it for appending. */
