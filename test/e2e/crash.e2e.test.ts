@@ -56,6 +56,19 @@ async function startRuntime(dataDir: string, env: Record<string, string>): Promi
   return { httpUrl, child, exited, output };
 }
 
+/** Events the runtime logged as delivered to targets starting with `target`. */
+function deliveredTo(output: string[], target: string): number {
+  const events = new Set<string>();
+  for (const line of output) {
+    if (!line.includes('"delivered"') || !line.includes(`"target":"${target}`)) continue;
+    const entry = JSON.parse(line) as { message?: string; eventId?: string; status?: string };
+    if (entry.message === 'delivery' && entry.status === 'delivered' && entry.eventId) {
+      events.add(entry.eventId);
+    }
+  }
+  return events.size;
+}
+
 /**
  * The local stream is as durable as the data folder: webhooks accepted, the runtime SIGKILLed
  * while relaying lags behind a slow target, restarted on the same folder — every event reaches
@@ -74,6 +87,8 @@ describe('a crash of the local runtime mid-relay', () => {
   let runtime: Runtime | undefined;
   let env: Record<string, string>;
   let killedAt: { tiger: number; pingstreams: number } | undefined;
+  /** From the kill until the restart. */
+  let dead = false;
 
   beforeAll(async () => {
     gitple = await startFakeGitplePlatform({
@@ -88,6 +103,8 @@ describe('a crash of the local runtime mid-relay', () => {
     pingstreamsProxy = await startProviderProxy({
       target: pingstreams.url,
       isSend: (req) => req.method === 'POST' && /\/messages$/.test(req.url ?? ''),
+      // A send the dead runtime had already written to its socket never reaches Pingstreams.
+      beforeSend: () => (dead ? 'drop' : 'forward'),
     });
     tigerProxy = await startProviderProxy({
       target: tiger.url,
@@ -97,14 +114,21 @@ describe('a crash of the local runtime mid-relay', () => {
           await new Promise((wait) => setTimeout(wait, SLOW_TARGET_DELAY_MS));
           return 'forward';
         }
-        // The batch cannot finish while this send is held: let the other target go quiet.
+        // The batch cannot finish while this send is held. Kill once every send Pingstreams
+        // accepted has its delivery record (the relay logs `delivery` after writing it).
         await eventually(
-          'Pingstreams between sends',
-          () => pingstreamsProxy.inFlight === 0 && Date.now() - pingstreamsProxy.lastActivity > 300,
-          10_000,
+          'every Pingstreams send recorded',
+          () => {
+            const recorded = deliveredTo(runtime!.output, 'pingstreams#');
+            if (pingstreamsProxy.inFlight > 0 || recorded < pingstreams.messages.length)
+              return false;
+            killedAt = { tiger: tiger.messages.length, pingstreams: pingstreams.messages.length };
+            runtime!.child.kill('SIGKILL'); // in the same tick as the check
+            dead = true;
+            return true;
+          },
+          20_000,
         );
-        killedAt = { tiger: tiger.messages.length, pingstreams: pingstreams.messages.length };
-        runtime!.child.kill('SIGKILL');
         return 'drop';
       },
     });
@@ -144,7 +168,7 @@ describe('a crash of the local runtime mid-relay', () => {
       TIGERCONNECT_BOT_USER_ID: 'tiger-bot',
       TIGERCONNECT_WEBHOOK_KEY: 'crash-tiger-key',
       AWS_REGION: 'us-west-2',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the relay's `delivery` lines tell when a send is recorded
     };
   });
 
@@ -204,6 +228,7 @@ describe('a crash of the local runtime mid-relay', () => {
     await runtime.exited;
     expect(killedAt, 'the runtime was killed mid-relay').toBeDefined();
     expect(killedAt!.tiger).toBeLessThan(WEBHOOKS);
+    dead = false;
     runtime = await startRuntime(data.path, env);
     const stillUnanswered = await postAll(unanswered, runtime.httpUrl);
     const everywhere = () =>
