@@ -39,6 +39,9 @@ export const ASYNC_INVOCATIONS: readonly Invocation[] = ['async', 'schedule'];
  *   receives and deletes them (list and replay).
  * - `ivsChatTokens`: ivschat:CreateChatToken on every bridged room, for users' tokens.
  * - `ivsRelay`: what the IVS outbound adapter calls, on the rooms the relay writes to only.
+ * - `invokesFanOut`: lambda:InvokeFunction on the FanOut function's ARN only, and its name in
+ *   FANOUT_FUNCTION_NAME: audiences above the page threshold are posted by its invocations.
+ * - `managementEndpoint`: WS_MANAGEMENT_ENDPOINT alone (FanOut), without the relay runtime.
  */
 export interface FunctionWiring {
   invocation: Invocation;
@@ -50,6 +53,8 @@ export interface FunctionWiring {
   deliveryDeadLetters?: 'park' | 'operate';
   ivsChatTokens?: boolean;
   ivsRelay?: boolean;
+  invokesFanOut?: boolean;
+  managementEndpoint?: boolean;
 }
 
 /**
@@ -92,7 +97,23 @@ export const FUNCTION_WIRING = {
   // AZStack's Authentication URL: its RSA key and secret code, and APP_JWT_SECRET, are secrets.
   AuthAzStack: { invocation: 'sync', events: [], state: [], providerSecrets: true },
   // Reads the events stream (the event source mapping grants the stream itself).
-  Relay: { invocation: 'stream', events: [], ...DELIVERY, deliveryDeadLetters: 'park' },
+  Relay: {
+    invocation: 'stream',
+    events: [],
+    ...DELIVERY,
+    deliveryDeadLetters: 'park',
+    invokesFanOut: true,
+  },
+  // One page of a large fan-out, invoked by the relay (RequestResponse): it posts to
+  // `@connections` and reports gone connections back; it reads and writes no table.
+  FanOut: {
+    invocation: 'sync',
+    events: [],
+    state: [],
+    providerSecrets: false,
+    webSocketPush: true,
+    managementEndpoint: true,
+  },
   // `npm run dlq`: lists the delivery DLQ and replays letters through the relay's own path; a
   // replay that fails again is parked as a new letter before the old one is deleted.
   DeadLetters: { invocation: 'sync', events: [], ...DELIVERY, deliveryDeadLetters: 'operate' },
@@ -102,7 +123,6 @@ export const FUNCTION_WIRING = {
     events: [],
     state: ['registerConnection'],
     providerSecrets: true,
-    relayRuntime: true,
   },
   // Deletes the connection and its subscriptions (Query by the connection key, BatchWrite).
   WsDisconnect: {
@@ -110,7 +130,6 @@ export const FUNCTION_WIRING = {
     events: [],
     state: ['removeConnection'],
     providerSecrets: false,
-    relayRuntime: true,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
   // (un)subscribes, stores `send` frames like any ingest, replays history on subscribe, and
@@ -120,7 +139,6 @@ export const FUNCTION_WIRING = {
     events: ['ingest', 'history'],
     state: ['readConnection', 'subscriptions', 'removeConnection'],
     providerSecrets: false,
-    relayRuntime: true,
     webSocketPush: true,
   },
   // TigerConnect credentials are secrets; each record is stored like a webhook delivery.
@@ -163,6 +181,8 @@ export function invocationSources(): InvocationSource[] {
       function: c.function,
       invocation: 'stream' as const,
     })),
+    // The relay invokes FanOut and waits for each page's answer (functions/infra/fan-out-pages.ts).
+    { source: 'Relay fan-out pages', function: 'FanOut', invocation: 'sync' as const },
     ...SCHEDULED_FUNCTIONS.map((s) => ({
       source: 'SCHEDULED_FUNCTIONS',
       function: s.function,

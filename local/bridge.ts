@@ -8,6 +8,7 @@ import {
   STREAM_CONSUMERS,
   WS_ROUTES,
   type FunctionDefinition,
+  type FunctionName,
 } from '../functions/definitions/functions';
 import { RELAY_STREAM_SETTINGS } from '../functions/definitions/relay-settings';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';
@@ -252,6 +253,9 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
       WS_MANAGEMENT_ENDPOINT: managementEndpoint,
+      // Large fan-outs go through FanOut invocations here too, by this runtime's Invoke API.
+      AWS_ENDPOINT_URL_LAMBDA: httpUrl,
+      FANOUT_FUNCTION_NAME: baseEnv.FANOUT_FUNCTION_NAME || ('FanOut' satisfies FunctionName),
       // The SDK must find credentials without probing instance metadata; the local servers
       // do not check them. Real credentials, when present, are left alone for other services.
       ...(!baseEnv.AWS_ACCESS_KEY_ID &&

@@ -13,6 +13,8 @@ export const ClientFrameSchema = v.variant('action', [
     action: v.literal('subscribe'),
     bridge: BridgeId,
     after: v.optional(v.pipe(v.string(), v.minLength(1))),
+    /** Every event's delivery frames, not only those of the user's own messages. */
+    deliveries: v.optional(v.boolean()),
   }),
   v.object({ action: v.literal('unsubscribe'), bridge: BridgeId }),
   v.object({
@@ -95,7 +97,12 @@ export async function handleClientAction(
       allowedBridge(connection, request.bridge, deps.bridges);
       // Subscribe before catching up: an event stored in between may arrive twice (clients
       // de-duplicate by event id), but none can fall into a gap.
-      await deps.connections.subscribe(connection.connectionId, request.bridge);
+      await deps.connections.subscribe({
+        connectionId: connection.connectionId,
+        bridgeId: request.bridge,
+        sub: connection.sub,
+        deliveries: request.deliveries === true,
+      });
       await deps.reply({ type: 'subscribed', bridge: request.bridge });
       if (request.after !== undefined) await catchUp(request.bridge, request.after, deps);
       return;
