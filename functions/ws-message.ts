@@ -5,6 +5,7 @@ import {
   toErrorFrame,
   type ServerFrame,
 } from './core/client-actions';
+import { inSendOrder } from './core/send-order';
 import { getRelayRuntime } from './runtime/relay-runtime';
 
 /**
@@ -35,10 +36,20 @@ export async function receiveClientFrame(
       event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body,
     );
     action = request.action;
+    const { requestTimeEpoch, requestId } = event.requestContext;
     await handleClientAction(connection, request, {
       ...runtime.base,
       connections: runtime.connections,
       reply,
+      receivedAt: requestTimeEpoch,
+      // API Gateway invokes once per frame, concurrently: the gate restores the gateway's order.
+      inSendOrder: (store) =>
+        inSendOrder(
+          { connectionId, receivedAt: requestTimeEpoch, requestId },
+          runtime.sendOrder,
+          store,
+          { log: runtime.base.log },
+        ),
     });
   } catch (error) {
     const frame = toErrorFrame(error, action);

@@ -132,12 +132,12 @@ export const FUNCTION_WIRING = {
     providerSecrets: false,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
-  // (un)subscribes, stores `send` frames like any ingest, replays history on subscribe, and
+  // (un)subscribes, stores `send` frames like any ingest (in gateway order, through the gate), replays history on subscribe, and
   // answers through @connections (a 410 Gone removes the connection).
   WsMessage: {
     invocation: 'sync',
     events: ['ingest', 'history'],
-    state: ['readConnection', 'subscriptions', 'removeConnection'],
+    state: ['readConnection', 'subscriptions', 'sendOrder', 'removeConnection'],
     providerSecrets: false,
     webSocketPush: true,
   },

@@ -16,6 +16,8 @@ import { positiveIntEnv, requireEnv } from './config';
 import { fanOutOptionsOf } from './fan-out-runtime';
 import { DynamoConnectionStore } from '../infra/dynamo-connections';
 import { DynamoRelayState } from '../infra/dynamo-relay-state';
+import { DynamoSendOrderStore } from '../infra/dynamo-send-order';
+import type { SendOrderStore } from '../core/send-order';
 import { getRuntime, type Runtime } from './runtime';
 import type { SecretValues } from '../core/secrets';
 import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
@@ -25,6 +27,8 @@ export interface RelayRuntime {
   base: Runtime;
   state: DynamoRelayState;
   connections: ConnectionStore;
+  /** The ordering gate of `send` frames (ws-message). */
+  sendOrder: SendOrderStore;
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
@@ -48,6 +52,7 @@ export function createRelayRuntime(
     fanOut,
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
+    sendOrder: overrides.sendOrder ?? new DynamoSendOrderStore(base.dynamo, stateTable),
     broadcaster:
       overrides.broadcaster ??
       new ApiGatewayBroadcaster(
