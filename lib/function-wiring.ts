@@ -139,6 +139,7 @@ export const FUNCTION_WIRING = {
     events: ['ingest', 'history'],
     state: ['readConnection', 'subscriptions', 'sendOrder', 'removeConnection'],
     providerSecrets: false,
+    relayRuntime: true,
     webSocketPush: true,
   },
   // TigerConnect credentials are secrets; each record is stored like a webhook delivery.
