@@ -6,6 +6,7 @@ import {
   toErrorFrame,
   type ServerFrame,
 } from './core/client-actions';
+import { inSendOrder } from './core/send-order';
 import { getRelayRuntime } from './runtime/relay-runtime';
 
 /**
@@ -37,10 +38,20 @@ export async function receiveClientFrame(
       return { statusCode: 200 };
     }
     const request = parseClientFrame(body);
+    const { requestTimeEpoch, requestId } = event.requestContext;
     await handleClientAction(connection, request, {
       ...runtime.base,
       connections: runtime.connections,
       reply,
+      receivedAt: requestTimeEpoch,
+      // API Gateway invokes once per frame, concurrently: the gate restores the gateway's order.
+      inSendOrder: (store) =>
+        inSendOrder(
+          { connectionId, receivedAt: requestTimeEpoch, requestId },
+          runtime.sendOrder,
+          store,
+          { log: runtime.base.log },
+        ),
     });
   } catch (error) {
     const frame = toErrorFrame(error, echo);

@@ -153,30 +153,21 @@ export class ChatBridge extends Construct {
         props.settings?.[name] ? [[name, props.settings[name]]] : [],
       ),
     ) as Settings;
-    const targets = {
-      eventsTable: this.eventsTable,
-      stateTable: this.stateTable,
-      providerSecrets: this.providerSecrets,
-      postToConnectionsArn: this.webSocket.postToConnectionsArn,
-      deliveryDeadLetters: this.deliveryDeadLetters,
-      ivsTokenRooms: props.bridges.channelsOf('ivs'),
-      ivsRelayRooms: ivsRelayRooms(props.bridges),
-    };
-    return mapFunctions((name) => {
+    const houses = mapFunctions((name) => {
       const wiring = wiringOf(name);
       const environment: Record<string, string> = {
         ...settings,
         [EVENTS_TABLE.tableNameEnv]: this.eventsTable.tableName,
         [STATE_TABLE.tableNameEnv]: this.stateTable.tableName,
         ...(wiring.providerSecrets && { PROVIDER_SECRETS_ARN: this.providerSecrets.secretArn }),
-        ...(wiring.relayRuntime && {
+        ...((wiring.relayRuntime || wiring.managementEndpoint) && {
           WS_MANAGEMENT_ENDPOINT: this.webSocket.managementEndpoint,
-          DEAD_LETTER_QUEUE_URL: this.deliveryDeadLetters.queueUrl,
         }),
+        ...(wiring.relayRuntime && { DEAD_LETTER_QUEUE_URL: this.deliveryDeadLetters.queueUrl }),
         ...(wiring.webSocketUrl && { WEBSOCKET_URL: this.webSocket.url }),
       };
       const schedule = SCHEDULED_FUNCTIONS.find((s) => s.function === name);
-      const house = new HouseFunction(this, name, {
+      return new HouseFunction(this, name, {
         definition: FUNCTIONS[name],
         bridgesFile: props.bridgesFile,
         bundlingMode: props.bundlingMode ?? 'esbuild',
@@ -186,9 +177,27 @@ export class ChatBridge extends Construct {
         }),
         ...(schedule && { reservedConcurrentExecutions: schedule.maxConcurrency }),
       });
-      grantWiring(house.function, wiring, targets);
-      return house;
     });
+    // Grants and the FanOut name come once every function exists: the relay names FanOut.
+    const targets = {
+      eventsTable: this.eventsTable,
+      stateTable: this.stateTable,
+      providerSecrets: this.providerSecrets,
+      postToConnectionsArn: this.webSocket.postToConnectionsArn,
+      deliveryDeadLetters: this.deliveryDeadLetters,
+      ivsTokenRooms: props.bridges.channelsOf('ivs'),
+      ivsRelayRooms: ivsRelayRooms(props.bridges),
+      fanOutFunction: houses.FanOut.function,
+    };
+    for (const name of FUNCTION_NAMES) {
+      const wiring = wiringOf(name);
+      const house = houses[name];
+      if (wiring.invokesFanOut) {
+        house.function.addEnvironment('FANOUT_FUNCTION_NAME', houses.FanOut.function.functionName);
+      }
+      grantWiring(house.function, wiring, targets);
+    }
+    return houses;
   }
 }
 

@@ -41,6 +41,8 @@ export interface GrantTargets {
   /** Every bridged IVS room: users may get tokens for any of them. */
   ivsTokenRooms: readonly string[];
   ivsRelayRooms: IvsRelayRooms;
+  /** The function `invokesFanOut` may invoke, and nothing else. */
+  fanOutFunction: IFunction;
 }
 
 /** Everything `wiring` allows, as statements on `fn`'s role; nothing else is ever granted. */
@@ -59,6 +61,7 @@ export function grantWiring(fn: IFunction, wiring: FunctionWiring, targets: Gran
     ...webSocketStatements(wiring, targets),
     ...deadLetterStatements(wiring, targets),
     ...ivsStatements(wiring, targets),
+    ...fanOutStatements(wiring, targets),
   ];
   for (const statement of statements) fn.addToRolePolicy(statement);
   if (wiring.providerSecrets) targets.providerSecrets.grantRead(fn);
@@ -70,6 +73,17 @@ function webSocketStatements(wiring: FunctionWiring, targets: GrantTargets): Pol
     new PolicyStatement({
       actions: ['execute-api:ManageConnections'],
       resources: [targets.postToConnectionsArn],
+    }),
+  ];
+}
+
+/** Invoke the FanOut function (unqualified ARN: the relay always invokes $LATEST). */
+function fanOutStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {
+  if (!wiring.invokesFanOut) return [];
+  return [
+    new PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [targets.fanOutFunction.functionArn],
     }),
   ];
 }

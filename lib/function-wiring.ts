@@ -40,6 +40,9 @@ export const ASYNC_INVOCATIONS: readonly Invocation[] = ['async', 'schedule'];
  * - `ivsChatTokens`: ivschat:CreateChatToken on every bridged room, for users' tokens.
  * - `ivsRelay`: what the IVS outbound adapter calls, on the rooms the relay writes to only.
  * - `webSocketUrl`: the function gets WEBSOCKET_URL (a value, no access).
+ * - `invokesFanOut`: lambda:InvokeFunction on the FanOut function's ARN only, and its name in
+ *   FANOUT_FUNCTION_NAME: audiences above the page threshold are posted by its invocations.
+ * - `managementEndpoint`: WS_MANAGEMENT_ENDPOINT alone (FanOut), without the relay runtime.
  */
 export interface FunctionWiring {
   invocation: Invocation;
@@ -53,6 +56,8 @@ export interface FunctionWiring {
   ivsRelay?: boolean;
   /** Gets WEBSOCKET_URL: the console page connects there. */
   webSocketUrl?: boolean;
+  invokesFanOut?: boolean;
+  managementEndpoint?: boolean;
 }
 
 /**
@@ -95,7 +100,23 @@ export const FUNCTION_WIRING = {
   // AZStack's Authentication URL: its RSA key and secret code, and APP_JWT_SECRET, are secrets.
   AuthAzStack: { invocation: 'sync', events: [], state: [], providerSecrets: true },
   // Reads the events stream (the event source mapping grants the stream itself).
-  Relay: { invocation: 'stream', events: [], ...DELIVERY, deliveryDeadLetters: 'park' },
+  Relay: {
+    invocation: 'stream',
+    events: [],
+    ...DELIVERY,
+    deliveryDeadLetters: 'park',
+    invokesFanOut: true,
+  },
+  // One page of a large fan-out, invoked by the relay (RequestResponse): it posts to
+  // `@connections` and reports gone connections back; it reads and writes no table.
+  FanOut: {
+    invocation: 'sync',
+    events: [],
+    state: [],
+    providerSecrets: false,
+    webSocketPush: true,
+    managementEndpoint: true,
+  },
   // `npm run dlq`: lists the delivery DLQ and replays letters through the relay's own path; a
   // replay that fails again is parked as a new letter before the old one is deleted.
   DeadLetters: { invocation: 'sync', events: [], ...DELIVERY, deliveryDeadLetters: 'operate' },
@@ -125,12 +146,12 @@ export const FUNCTION_WIRING = {
     providerSecrets: false,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
-  // (un)subscribes, stores `send` frames like any ingest, replays history on subscribe, and
+  // (un)subscribes, stores `send` frames like any ingest (in gateway order, through the gate), replays history on subscribe, and
   // answers through @connections (a 410 Gone removes the connection).
   WsMessage: {
     invocation: 'sync',
     events: ['ingest', 'history'],
-    state: ['readConnection', 'subscriptions', 'removeConnection'],
+    state: ['readConnection', 'subscriptions', 'sendOrder', 'removeConnection'],
     providerSecrets: false,
     relayRuntime: true,
     webSocketPush: true,
@@ -175,6 +196,8 @@ export function invocationSources(): InvocationSource[] {
       function: c.function,
       invocation: 'stream' as const,
     })),
+    // The relay invokes FanOut and waits for each page's answer (functions/infra/fan-out-pages.ts).
+    { source: 'Relay fan-out pages', function: 'FanOut', invocation: 'sync' as const },
     ...SCHEDULED_FUNCTIONS.map((s) => ({
       source: 'SCHEDULED_FUNCTIONS',
       function: s.function,

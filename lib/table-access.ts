@@ -44,6 +44,12 @@ export const STATE_ACCESS = {
   readConnection: { actions: ['dynamodb:GetItem'], on: 'table' },
   // subscribe / unsubscribe.
   subscriptions: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], on: 'table' },
+  // DynamoSendOrderStore: register a send (PutItem), count earlier ones under the connection
+  // (consistent Query), release (DeleteItem).
+  sendOrder: {
+    actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
+    on: 'table',
+  },
   // subscribers: a bridge's connections, by the `byGsi1` index.
   listSubscribers: { actions: ['dynamodb:Query'], on: { index: 'byGsi1' } },
   // remove: Query the connection's items, then DeleteRequests in BatchWriteItem.

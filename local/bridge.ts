@@ -7,6 +7,7 @@ import {
   STREAM_CONSUMERS,
   WS_ROUTES,
   type FunctionDefinition,
+  type FunctionName,
 } from '../functions/definitions/functions';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';
 import { logLevelOf } from '../functions/runtime/config';
@@ -210,6 +211,9 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       WS_MANAGEMENT_ENDPOINT: managementEndpoint,
       WEBSOCKET_URL: `ws://${host}:${wsPort}`,
       CONSOLE_PAGE_FILE: await consolePageFile,
+      // Large fan-outs go through FanOut invocations here too, by this runtime's Invoke API.
+      AWS_ENDPOINT_URL_LAMBDA: httpUrl,
+      FANOUT_FUNCTION_NAME: baseEnv.FANOUT_FUNCTION_NAME || ('FanOut' satisfies FunctionName),
       // The SDK must find credentials without probing instance metadata; the local servers
       // do not check them. Real credentials, when present, are left alone for other services.
       ...(!baseEnv.AWS_ACCESS_KEY_ID &&

@@ -19,6 +19,8 @@ export const ClientFrameSchema = v.variant('action', [
         v.minLength(1, 'after must be a cursor string from an earlier event frame'),
       ),
     ),
+    /** Every event's delivery frames, not only those of the user's own messages. */
+    deliveries: v.optional(v.boolean()),
   }),
   v.object({ action: v.literal('unsubscribe'), bridge: BridgeId }),
   v.object({
@@ -69,6 +71,10 @@ export interface ClientActionDeps extends IngestDeps {
   reply(frame: ServerFrame): Promise<void>;
   /** Most events one subscribe replays before telling the client to page with its cursor. */
   catchUpLimit?: number;
+  /** Stores a `send` in its connection's gateway order (core/send-order.ts); as-is without. */
+  inSendOrder?: <T>(store: () => Promise<T>) => Promise<T>;
+  /** When the gateway received the frame (epoch ms): a sent message's time. */
+  receivedAt?: number;
 }
 
 const CATCH_UP_PAGE = 100;
@@ -139,45 +145,53 @@ export async function handleClientAction(
       if (request.after !== undefined) decodeCursor(request.after);
       // Subscribe before catching up: an event stored in between may arrive twice (clients
       // de-duplicate by event id), but none can fall into a gap.
-      await deps.connections.subscribe(connection.connectionId, request.bridge);
+      await deps.connections.subscribe({
+        connectionId: connection.connectionId,
+        bridgeId: request.bridge,
+        sub: connection.sub,
+        deliveries: request.deliveries === true,
+      });
       await deps.reply({ type: 'subscribed', bridge: request.bridge });
       if (request.after !== undefined) await catchUp(request.bridge, request.after, deps);
       return;
     }
     case 'send': {
       allowedBridge(connection, request.bridge, deps.bridges);
-      const result = await ingestNormalized(
-        'web',
-        {
-          events: [
-            {
-              type: 'chat.message.created',
-              channel: { id: request.bridge },
-              occurredAt: new Date(),
-              // The client's own id makes a resend the same occurrence: stored once, acked twice.
-              identity: [connection.sub, request.clientMessageId],
-              sender: {
-                id: connection.sub,
-                ...(connection.name !== undefined && { displayName: connection.name }),
+      const inOrder = deps.inSendOrder ?? ((store) => store());
+      const result = await inOrder(() =>
+        ingestNormalized(
+          'web',
+          {
+            events: [
+              {
+                type: 'chat.message.created',
+                channel: { id: request.bridge },
+                occurredAt: new Date(deps.receivedAt ?? Date.now()),
+                // The client's own id makes a resend the same occurrence: stored once, acked twice.
+                identity: [connection.sub, request.clientMessageId],
+                sender: {
+                  id: connection.sub,
+                  ...(connection.name !== undefined && { displayName: connection.name }),
+                },
+                message: {
+                  id: `${connection.sub}:${request.clientMessageId}`,
+                  text: request.text,
+                  attachments: [],
+                  ...(request.replyTo !== undefined && { replyTo: request.replyTo }),
+                },
               },
-              message: {
-                id: `${connection.sub}:${request.clientMessageId}`,
-                text: request.text,
-                attachments: [],
-                ...(request.replyTo !== undefined && { replyTo: request.replyTo }),
-              },
-            },
-          ],
-          ignored: [],
-        },
-        {
-          action: 'send',
-          bridge: request.bridge,
-          clientMessageId: request.clientMessageId,
-          text: request.text,
-          sub: connection.sub,
-        },
-        deps,
+            ],
+            ignored: [],
+          },
+          {
+            action: 'send',
+            bridge: request.bridge,
+            clientMessageId: request.clientMessageId,
+            text: request.text,
+            sub: connection.sub,
+          },
+          deps,
+        ),
       );
       const eventId = result.stored[0] ?? result.duplicates[0] ?? '';
       return deps.reply({

@@ -21,6 +21,10 @@ export const ENV_VARS = {
   CONSOLE_PAGE_FILE: 'the built console page (default: console.html beside the handler)',
   FANOUT_CONCURRENCY: 'WebSocket pushes in flight at once (default 64)',
   FANOUT_TIMEOUT_MS: 'timeout of one WebSocket push (default 3000)',
+  FANOUT_FUNCTION_NAME:
+    'the FanOut function: audiences above FANOUT_PAGE_THRESHOLD are posted by its invocations',
+  FANOUT_PAGE_THRESHOLD: 'subscribers above which a fan-out is split into pages (default 2000)',
+  FANOUT_PAGE_SIZE: 'connections per fan-out page (default 1000; pages stay under 256 KB)',
   LOG_LEVEL: 'debug | info | warn | error (default info; locally debug also shows metrics)',
   PROVIDER_SECRETS_ARN: 'Secrets Manager secret holding provider credentials (AWS only)',
 } as const;

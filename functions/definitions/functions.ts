@@ -46,6 +46,13 @@ export const FUNCTIONS = {
     // Long enough to wait out a provider Retry-After inside one invocation.
     timeoutSeconds: 120,
   },
+  FanOut: {
+    entry: 'fan-out.ts',
+    description: 'One page of a large WebSocket fan-out: post a frame to its connections',
+    memorySize: 512,
+    // A page of 1,000 posts at 64 in flight takes well under a second; 3 s per stuck post.
+    timeoutSeconds: 60,
+  },
   WsConnect: {
     entry: 'ws-connect.ts',
     description: 'WebSocket $connect: verify the app JWT',

@@ -10,6 +10,8 @@ import {
   CONNECTION_TTL_SECONDS,
   type ConnectionInfo,
   type ConnectionStore,
+  type Subscriber,
+  type Subscription,
 } from '../core/connections';
 
 const connKey = (id: string) => `CONN#${id}`;
@@ -60,7 +62,8 @@ export class DynamoConnectionStore implements ConnectionStore {
     };
   }
 
-  async subscribe(connectionId: string, bridgeId: string): Promise<void> {
+  async subscribe(subscription: Subscription): Promise<void> {
+    const { connectionId, bridgeId } = subscription;
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
@@ -69,6 +72,9 @@ export class DynamoConnectionStore implements ConnectionStore {
           sk: { S: `SUB#${bridgeId}` },
           gsi1pk: { S: subsKey(bridgeId) },
           gsi1sk: { S: connectionId },
+          // Read back by the relay's subscribers Query to pick who gets delivery frames.
+          sub: { S: subscription.sub },
+          deliveries: { BOOL: subscription.deliveries },
           expiresAt: this.expiresAt(),
         },
       }),
@@ -85,7 +91,11 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async subscribers(bridgeId: string): Promise<string[]> {
-    const ids: string[] = [];
+    return (await this.subscriptions(bridgeId)).map((s) => s.connectionId);
+  }
+
+  async subscriptions(bridgeId: string): Promise<Subscriber[]> {
+    const subscribers: Subscriber[] = [];
     let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
     do {
       const page = await this.client.send(
@@ -94,14 +104,22 @@ export class DynamoConnectionStore implements ConnectionStore {
           IndexName: 'byGsi1',
           KeyConditionExpression: 'gsi1pk = :b',
           ExpressionAttributeValues: { ':b': { S: subsKey(bridgeId) } },
-          ProjectionExpression: 'gsi1sk',
+          ExpressionAttributeNames: { '#sub': 'sub' },
+          ProjectionExpression: 'gsi1sk, #sub, deliveries',
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) if (item.gsi1sk?.S) ids.push(item.gsi1sk.S);
+      for (const item of page.Items ?? []) {
+        if (!item.gsi1sk?.S) continue;
+        subscribers.push({
+          connectionId: item.gsi1sk.S,
+          sub: item.sub?.S ?? '',
+          deliveries: item.deliveries?.BOOL === true,
+        });
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return ids;
+    return subscribers;
   }
 
   async remove(connectionId: string): Promise<void> {

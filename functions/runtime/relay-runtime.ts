@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConnectionStore } from '../core/connections';
 import type { OutboundAdapter } from '../core/outbound';
@@ -6,12 +7,17 @@ import type { DeadLetterQueue, RelayDeps } from '../core/relay';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,
-  DEFAULT_FAN_OUT,
+  DEFAULT_PAGED_FAN_OUT,
   type FanOutOptions,
+  type PagedFanOut,
 } from '../infra/api-gateway-broadcaster';
+import { LambdaPageDispatcher } from '../infra/fan-out-pages';
 import { positiveIntEnv, requireEnv } from './config';
+import { fanOutOptionsOf } from './fan-out-runtime';
 import { DynamoConnectionStore } from '../infra/dynamo-connections';
 import { DynamoRelayState } from '../infra/dynamo-relay-state';
+import { DynamoSendOrderStore } from '../infra/dynamo-send-order';
+import type { SendOrderStore } from '../core/send-order';
 import { getRuntime, type Runtime } from './runtime';
 import type { SecretValues } from '../core/secrets';
 import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
@@ -21,6 +27,8 @@ export interface RelayRuntime {
   base: Runtime;
   state: DynamoRelayState;
   connections: ConnectionStore;
+  /** The ordering gate of `send` frames (ws-message). */
+  sendOrder: SendOrderStore;
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
@@ -33,10 +41,7 @@ export function createRelayRuntime(
 ): RelayRuntime {
   const { env } = base;
   const stateTable = requireEnv(env, 'STATE_TABLE');
-  const fanOut: FanOutOptions = {
-    concurrency: positiveIntEnv(env, 'FANOUT_CONCURRENCY', DEFAULT_FAN_OUT.concurrency),
-    timeoutMs: positiveIntEnv(env, 'FANOUT_TIMEOUT_MS', DEFAULT_FAN_OUT.timeoutMs),
-  };
+  const fanOut = fanOutOptionsOf(env);
   const connections = overrides.connections ?? new DynamoConnectionStore(base.dynamo, stateTable);
   // Adapters hold warm sockets and token caches: one set per container, rebuilt only when
   // the secrets change (a rotation).
@@ -47,6 +52,7 @@ export function createRelayRuntime(
     fanOut,
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
+    sendOrder: overrides.sendOrder ?? new DynamoSendOrderStore(base.dynamo, stateTable),
     broadcaster:
       overrides.broadcaster ??
       new ApiGatewayBroadcaster(
@@ -54,6 +60,7 @@ export function createRelayRuntime(
         createManagementClient(requireEnv(env, 'WS_MANAGEMENT_ENDPOINT'), fanOut),
         base.log,
         fanOut,
+        pagedFanOutOf(env),
       ),
     deadLetters:
       overrides.deadLetters ??
@@ -65,6 +72,21 @@ export function createRelayRuntime(
           cached = { secrets, adapters: base.providers.outboundAdapters(secrets) };
         return cached.adapters;
       }),
+  };
+}
+
+/**
+ * Paging past one invocation, when FANOUT_FUNCTION_NAME names the FanOut function (the relay's
+ * wiring sets it on AWS, the local runtime sets it too); without it every post is made here.
+ */
+function pagedFanOutOf(env: NodeJS.ProcessEnv): PagedFanOut | undefined {
+  const functionName = env.FANOUT_FUNCTION_NAME;
+  if (!functionName) return undefined;
+  return {
+    threshold: positiveIntEnv(env, 'FANOUT_PAGE_THRESHOLD', DEFAULT_PAGED_FAN_OUT.threshold),
+    pageSize: positiveIntEnv(env, 'FANOUT_PAGE_SIZE', DEFAULT_PAGED_FAN_OUT.pageSize),
+    // The SDK reads AWS_ENDPOINT_URL_LAMBDA itself: the local runtime's Invoke API.
+    dispatcher: new LambdaPageDispatcher(new LambdaClient({ maxAttempts: 2 }), functionName),
   };
 }
 

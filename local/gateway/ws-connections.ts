@@ -11,6 +11,8 @@ export interface Connection {
   /** Original-case request headers, for the `$disconnect` event. */
   headers: Record<string, string>;
   domainName: string;
+  /** The last frame's requestTimeEpoch: each next one is later, even within one millisecond. */
+  lastRequestEpoch?: number;
   idleTimer?: NodeJS.Timeout;
   maxTimer?: NodeJS.Timeout;
   /** Set once the gateway decided to close it (DELETE, idle or maximum duration). */

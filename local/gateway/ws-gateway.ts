@@ -186,7 +186,11 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       return;
     }
     const started = performance.now();
-    const event = messageEvent({ connection, stage, apiId, routeKey, data, isBinary });
+    // Frames of one connection get strictly increasing times, in arrival order: API Gateway's
+    // has ms resolution, and the send order gate sorts on it (ties by request id).
+    const now = Math.max(Date.now(), (connection.lastRequestEpoch ?? 0) + 1);
+    connection.lastRequestEpoch = now;
+    const event = messageEvent({ connection, stage, apiId, routeKey, data, isBinary, now });
     const outcome = await host.invoke(routes.get(routeKey)!, event);
     const ms = Math.round(performance.now() - started);
     if (!outcome.ok) {

@@ -60,7 +60,20 @@ describe('WebSocket client actions', () => {
     await act('{"action":"subscribe","bridge":"support"}');
 
     expect(frames).toEqual([{ type: 'subscribed', bridge: 'support' }]);
-    expect(await connections.subscribers('support')).toEqual(['conn-a']);
+    expect(await connections.subscriptions('support')).toEqual([
+      { connectionId: 'conn-a', sub: 'alice', deliveries: false },
+    ]);
+  });
+
+  it('keeps the wish for every delivery frame with the subscription, and a later subscribe changes it', async () => {
+    await act('{"action":"subscribe","bridge":"support","deliveries":true}');
+    const watching = await connections.subscriptions('support');
+    await act('{"action":"subscribe","bridge":"support"}');
+
+    expect(watching).toEqual([{ connectionId: 'conn-a', sub: 'alice', deliveries: true }]);
+    expect(await connections.subscriptions('support')).toEqual([
+      { connectionId: 'conn-a', sub: 'alice', deliveries: false },
+    ]);
   });
 
   it('acks a send with the event id and stores it once when the client resends', async () => {

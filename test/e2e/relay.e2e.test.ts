@@ -42,7 +42,8 @@ describe('relay, end to end on the local runtime', () => {
 
   it('delivers a message from Gitple to every other channel and to subscribed clients exactly once, in order', async () => {
     const alice = await world.client('alice');
-    alice.send({ action: 'subscribe', bridge: 'support' });
+    // A console: it asks for every event's delivery frames, not only its own messages'.
+    alice.send({ action: 'subscribe', bridge: 'support', deliveries: true });
     await alice.waitFor('subscribed', (f) => f.type === 'subscribed');
 
     const posted = [];
@@ -159,7 +160,8 @@ describe('relay, end to end on the local runtime', () => {
 
   it('follows a delete to the copies where supported and reports skipped elsewhere', async () => {
     const alice = await world.client('alice');
-    alice.send({ action: 'subscribe', bridge: 'support' });
+    // A console: it asks for every event's delivery frames, not only its own messages'.
+    alice.send({ action: 'subscribe', bridge: 'support', deliveries: true });
     await alice.waitFor('subscribed', (f) => f.type === 'subscribed');
     const { id } = await postGitple('to be deleted');
     await eventually('IVS copy', () => botSentToIvs('to be deleted').length === 1);
@@ -239,7 +241,8 @@ describe('relay, end to end on the local runtime', () => {
 
   it('reports an edit as skipped at every target, since none of them can edit', async () => {
     const alice = await world.client('alice');
-    alice.send({ action: 'subscribe', bridge: 'support' });
+    // A console: it asks for every event's delivery frames, not only its own messages'.
+    alice.send({ action: 'subscribe', bridge: 'support', deliveries: true });
     await alice.waitFor('subscribed', (f) => f.type === 'subscribed');
     const { id } = await postGitple('before the edit');
     const edit = gitpleMessage(id, 'after the edit');

@@ -48,7 +48,8 @@ export interface Client {
   close(): void;
 }
 
-export async function startWorld(): Promise<World> {
+/** `env`: variables on top of the world's own (e.g. a lowered fan-out page threshold). */
+export async function startWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
   const ivs = await startFakeIvsChat({ region: 'us-west-2', reviewDeadlineMs: 2000 });
   const gitple = await startFakeGitplePlatform({
     appId: 'gitple-app',
@@ -84,6 +85,7 @@ export async function startWorld(): Promise<World> {
       BRIDGES_FILE: 'bridges.json',
       // The bridged rooms' region: chat-log records name no room, the ARN is rebuilt with it.
       AWS_REGION: 'us-west-2',
+      ...options.env,
     },
     streamRetryDelayMs: 50,
   });

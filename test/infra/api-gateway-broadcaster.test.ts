@@ -44,7 +44,12 @@ describe('ApiGatewayBroadcaster', () => {
   let api: Awaited<ReturnType<typeof startConnectionsApi>>;
   const removed: string[] = [];
   const connections = {
-    subscribers: async () => ['a', 'stuck', 'gone', 'b'],
+    subscriptions: async () =>
+      ['a', 'stuck', 'gone', 'b'].map((connectionId) => ({
+        connectionId,
+        sub: connectionId,
+        deliveries: false,
+      })),
     remove: async (id: string) => void removed.push(id),
   } as unknown as ConnectionStore;
 

@@ -229,8 +229,28 @@ describe.each(IMPLEMENTATIONS)('connection store contract: %s', (_name, ports) =
       bridges: ['support'],
       connectedAt: at,
     });
-    for (const id of [`${ns}-b`, `${ns}-a`]) await connections.subscribe(id, `${ns}-bridge`);
-    await connections.subscribe(`${ns}-a`, `${ns}-other`);
+    const sub = (id: string) => (id.endsWith('-a') ? 'alice' : 'bob');
+    for (const id of [`${ns}-b`, `${ns}-a`]) {
+      await connections.subscribe({
+        connectionId: id,
+        bridgeId: `${ns}-bridge`,
+        sub: sub(id),
+        deliveries: false,
+      });
+    }
+    await connections.subscribe({
+      connectionId: `${ns}-a`,
+      bridgeId: `${ns}-other`,
+      sub: 'alice',
+      deliveries: false,
+    });
+    // Subscribing again updates the wish for delivery frames.
+    await connections.subscribe({
+      connectionId: `${ns}-b`,
+      bridgeId: `${ns}-bridge`,
+      sub: 'bob',
+      deliveries: true,
+    });
 
     expect(await connections.get(`${ns}-a`)).toEqual({
       connectionId: `${ns}-a`,
@@ -240,6 +260,10 @@ describe.each(IMPLEMENTATIONS)('connection store contract: %s', (_name, ports) =
       connectedAt: at,
     });
     expect(await connections.subscribers(`${ns}-bridge`)).toEqual([`${ns}-a`, `${ns}-b`]);
+    expect(await connections.subscriptions(`${ns}-bridge`)).toEqual([
+      { connectionId: `${ns}-a`, sub: 'alice', deliveries: false },
+      { connectionId: `${ns}-b`, sub: 'bob', deliveries: true },
+    ]);
     await connections.remove(`${ns}-a`);
 
     expect(await connections.subscribers(`${ns}-bridge`)).toEqual([`${ns}-b`]);
@@ -254,7 +278,12 @@ describe.each(IMPLEMENTATIONS)('connection store contract: %s', (_name, ports) =
 describe('DynamoDB connection store', () => {
   it('finds the connections of a bridge with a Query, never a Scan', async () => {
     const connections = IMPLEMENTATIONS[1]![1].connections();
-    await connections.subscribe('conn-q', 'scan-check');
+    await connections.subscribe({
+      connectionId: 'conn-q',
+      bridgeId: 'scan-check',
+      sub: 'q',
+      deliveries: false,
+    });
     requests.length = 0;
 
     expect(await connections.subscribers('scan-check')).toEqual(['conn-q']);

@@ -71,6 +71,7 @@ describe('FUNCTION_WIRING: every function decided in one place', () => {
     const wired = FUNCTION_NAMES.filter((name) => wiringOf(name).relayRuntime).sort();
 
     // Assess
+    // $connect and $disconnect build the connection runtime only (their bundles stay small).
     expect(relayRuntimeUsers).toEqual(['DeadLetters', 'DeadLettersApi', 'Relay', 'WsMessage']);
     expect(wired).toEqual(relayRuntimeUsers);
   });

@@ -133,6 +133,9 @@ describe('every deployed function, built by the house construct', () => {
         expect(variables.DEAD_LETTER_QUEUE_URL).toEqual({
           Ref: logicalIdOf(stack, stack.deliveryDeadLetters),
         });
+      } else if (wiringOf(name).managementEndpoint) {
+        expect(variables.WS_MANAGEMENT_ENDPOINT).toEqual(endpoint);
+        expect(variables).not.toHaveProperty('DEAD_LETTER_QUEUE_URL');
       } else {
         expect(variables).not.toHaveProperty('WS_MANAGEMENT_ENDPOINT');
         expect(variables).not.toHaveProperty('DEAD_LETTER_QUEUE_URL');

@@ -90,6 +90,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
   },
   // A static page: no table at all.
   Console: { events: {}, state: {} },
+  FanOut: { events: {}, state: {} },
   WsConnect: { events: {}, state: { table: ['dynamodb:PutItem'] } },
   WsDisconnect: { events: {}, state: { table: ['dynamodb:BatchWriteItem', 'dynamodb:Query'] } },
   WsMessage: {
@@ -298,11 +299,41 @@ describe('IAM: least privilege in the synthesized policies', () => {
 
     // Assess
     expect(grants).toEqual(
-      ['DeadLetters', 'DeadLettersApi', 'Relay', 'WsMessage'].map((name) => ({
+      ['DeadLetters', 'DeadLettersApi', 'FanOut', 'Relay', 'WsMessage'].map((name) => ({
         name,
         resource: stageConnections,
       })),
     );
+  });
+
+  it('lets only the relay invoke a function, and only FanOut, which may only post to connections', () => {
+    // Prepare
+    const fanOutArn = arnOf(stack.functions.FanOut.function);
+    const fanOutEnv = (
+      resources[logicalIdOf(stack, stack.functions.FanOut.function)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    const relayEnv = (
+      resources[logicalIdOf(stack, stack.functions.Relay.function)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+    // Act
+    const invokers = grantsOf(statementsOf, 'lambda:InvokeFunction');
+    const fanOutActions = statementsOf('FanOut')
+      .flatMap(actions)
+      .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
+
+    // Assess
+    expect(invokers).toEqual([{ name: 'Relay', resource: fanOutArn }]);
+    expect(fanOutActions).toEqual(['execute-api:ManageConnections']);
+    expect(relayEnv.FANOUT_FUNCTION_NAME).toEqual({
+      Ref: logicalIdOf(stack, stack.functions.FanOut.function),
+    });
+    expect(Object.keys(fanOutEnv)).toContain('WS_MANAGEMENT_ENDPOINT');
+    expect(Object.keys(fanOutEnv)).not.toContain('DEAD_LETTER_QUEUE_URL');
   });
 
   it('lets the relay park failed deliveries and only the dlq operator read them back', () => {

@@ -1,4 +1,4 @@
-import type { ConnectionInfo, ConnectionStore } from '../connections';
+import type { ConnectionInfo, ConnectionStore, Subscriber, Subscription } from '../connections';
 
 /**
  * WebSocket connections in memory: the DynamoDB connection store's contract (subscribers of
@@ -6,8 +6,8 @@ import type { ConnectionInfo, ConnectionStore } from '../connections';
  */
 export class MemoryConnectionStore implements ConnectionStore {
   private readonly connections = new Map<string, ConnectionInfo>();
-  /** bridge id -> connection ids */
-  private readonly subscriptions = new Map<string, Set<string>>();
+  /** bridge id -> connection id -> subscriber */
+  private readonly byBridge = new Map<string, Map<string, Subscriber>>();
 
   async connect(info: ConnectionInfo): Promise<void> {
     this.connections.set(info.connectionId, structuredClone(info));
@@ -18,22 +18,28 @@ export class MemoryConnectionStore implements ConnectionStore {
     return info && structuredClone(info);
   }
 
-  async subscribe(connectionId: string, bridgeId: string): Promise<void> {
-    const ids = this.subscriptions.get(bridgeId) ?? new Set<string>();
-    ids.add(connectionId);
-    this.subscriptions.set(bridgeId, ids);
+  async subscribe({ bridgeId, ...subscriber }: Subscription): Promise<void> {
+    const byId = this.byBridge.get(bridgeId) ?? new Map<string, Subscriber>();
+    byId.set(subscriber.connectionId, subscriber);
+    this.byBridge.set(bridgeId, byId);
   }
 
   async unsubscribe(connectionId: string, bridgeId: string): Promise<void> {
-    this.subscriptions.get(bridgeId)?.delete(connectionId);
+    this.byBridge.get(bridgeId)?.delete(connectionId);
   }
 
   async subscribers(bridgeId: string): Promise<string[]> {
-    return [...(this.subscriptions.get(bridgeId) ?? [])].sort();
+    return (await this.subscriptions(bridgeId)).map((s) => s.connectionId);
+  }
+
+  async subscriptions(bridgeId: string): Promise<Subscriber[]> {
+    return [...(this.byBridge.get(bridgeId)?.values() ?? [])]
+      .map((subscriber) => ({ ...subscriber }))
+      .sort((a, b) => (a.connectionId < b.connectionId ? -1 : 1));
   }
 
   async remove(connectionId: string): Promise<void> {
     this.connections.delete(connectionId);
-    for (const ids of this.subscriptions.values()) ids.delete(connectionId);
+    for (const byId of this.byBridge.values()) byId.delete(connectionId);
   }
 }

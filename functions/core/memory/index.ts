@@ -7,3 +7,4 @@ export { MemoryConnectionStore } from './connections';
 export { MemoryDeadLetterQueue } from './dead-letters';
 export { MemoryEventStore } from './event-store';
 export { MemoryRelayState } from './relay-state';
+export { MemorySendOrderStore } from './send-order';

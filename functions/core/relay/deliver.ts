@@ -2,7 +2,7 @@ import type { DeliveryTarget } from '../outbound';
 import { attemptDelivery } from './attempt';
 import type { RelayDeps, RelayInput, Settle } from './deps';
 import { deliveryKey, type DeliveryRecord, type KnownDeliveries } from './ports';
-import { recordDelivery } from './record';
+import { notConfiguredDetail, recordDelivery } from './record';
 import { withRetries } from './retries';
 import { targetKey } from './targets';
 
@@ -36,7 +36,9 @@ export async function relayEventTo(
   const adapter = deps.adapters[target.provider];
   if (!adapter) return settle('skipped', `${target.provider} has no outbound delivery`);
   const unavailable = adapter.unavailableReason();
-  if (unavailable) return settle('skipped', unavailable);
+  // Clients learn only that it is not set up; which variables are missing goes to the log.
+  if (unavailable)
+    return settle('skipped', notConfiguredDetail(target.provider), { reason: unavailable });
   if (!event.data.message)
     return settle('skipped', `${event.type} is not relayed to providers, only messages are`);
 

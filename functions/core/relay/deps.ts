@@ -39,7 +39,10 @@ export interface RelayInput {
 /** What one attempt settled on; a new copy is written with its delivery record. */
 export type Outcome = Partial<DeliveryRecord> & {
   status: DeliveryStatus;
+  /** What clients may see (delivery frames, the stored record). */
   detail?: string;
+  /** What only operators see (the log): e.g. which variables a provider is missing. */
+  reason?: string;
   copy?: MessageCopy;
 };
 

@@ -1,3 +1,4 @@
+import type { Audience } from '../connections';
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import type { ProviderName } from '../providers';
@@ -73,11 +74,16 @@ export interface BroadcastResult {
   sent: number;
   gone: number;
   failed: number;
+  /** Fan-out invocations the posts were split across, when the audience was that large. */
+  pages?: number;
 }
 
 export interface Broadcaster {
-  /** Push a frame to every connection subscribed to the bridge; gone connections are removed. */
-  broadcast(bridgeId: string, frame: ClientFrame): Promise<BroadcastResult>;
+  /**
+   * Push a frame to the bridge's subscribers in `audience` (everyone when absent); gone
+   * connections are removed.
+   */
+  broadcast(bridgeId: string, frame: ClientFrame, audience?: Audience): Promise<BroadcastResult>;
 }
 
 /** A delivery that exhausted its retries, kept whole so it can be replayed. */

@@ -1,7 +1,20 @@
+import type { Audience } from '../connections';
+import type { CommonEvent } from '../event';
+import { WEB_PROVIDER } from '../providers';
 import { nowOf, type RelayDeps } from './deps';
 import type { BatchRecord } from './lanes';
 import { deliveryKey, type KnownDeliveries } from './ports';
 import { webTargetKey } from './targets';
+
+/**
+ * Who gets an event's `delivery` frames: subscribers that asked for every delivery, and the
+ * connections of the bridge user who sent it (their app JWT `sub` is the sender id). A
+ * provider's user ids live in another namespace, so they never match a bridge user's.
+ */
+export function deliveryAudience(event: CommonEvent): Audience {
+  const sender = event.data.provider === WEB_PROVIDER ? event.data.sender?.id : undefined;
+  return { to: 'watchers', ...(sender !== undefined && { senderSub: sender }) };
+}
 
 /** The delivery record a push to the bridge's clients is kept under. */
 export const webTarget = (record: BatchRecord) => webTargetKey(record.input.event.subject);
@@ -33,7 +46,9 @@ export async function pushToClients(
         target,
         status: 'delivered',
         attempts: 1,
-        detail: `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed`,
+        detail:
+          `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed` +
+          (pushed.pages ? `, in ${pushed.pages} fan-out invocation(s)` : ''),
         updatedAt: new Date(nowOf(deps)).toISOString(),
       });
     } catch (error) {

@@ -18,6 +18,7 @@ interface WsEvent {
     stage: string;
     disconnectStatusCode?: number;
     messageId?: string;
+    requestTimeEpoch: number;
   };
   queryStringParameters?: Record<string, string>;
   body?: string;
@@ -155,6 +156,27 @@ describe('local WebSocket API', () => {
       requestContext: { eventType: 'MESSAGE', connectionId: connectionIdOf() },
     });
     expect(fallback.requestContext.messageId).toBeTruthy();
+    socket.close();
+  });
+
+  it("stamps a connection's frames with strictly increasing requestTimeEpoch, in arrival order", async () => {
+    const socket = await open(`${bridge.wsUrl}/?token=good`);
+
+    // Twenty frames written at once: several arrive within the same millisecond.
+    for (let n = 0; n < 20; n += 1) socket.send(JSON.stringify({ action: 'echo', n }));
+    const messages = await eventually('twenty frames', () => {
+      const found = events.filter((event) => event.requestContext.eventType === 'MESSAGE');
+      return found.length === 20 ? found : undefined;
+    });
+
+    const byTime = [...messages].sort(
+      (a, b) => a.requestContext.requestTimeEpoch - b.requestContext.requestTimeEpoch,
+    );
+    expect(byTime.map((event) => (JSON.parse(event.body!) as { n: number }).n)).toEqual(
+      Array.from({ length: 20 }, (_, n) => n),
+    );
+    const times = byTime.map((event) => event.requestContext.requestTimeEpoch);
+    expect(new Set(times).size).toBe(20);
     socket.close();
   });
 

@@ -1,0 +1,98 @@
+import type { Logger } from './log';
+
+/**
+ * A `send` frame's place in its connection's order: when the gateway received it
+ * (`requestContext.requestTimeEpoch`, ms) and its request id, which breaks ties within one
+ * millisecond the same way for every invocation that compares the two.
+ */
+export interface SendTicket {
+  connectionId: string;
+  receivedAt: number;
+  requestId: string;
+}
+
+/** Sends of one connection that are in progress, in gateway order (the ordering gate). */
+export interface SendOrderStore {
+  register(ticket: SendTicket): Promise<void>;
+  /** How many sends of the connection that came before `ticket` are registered and not released. */
+  earlierInProgress(ticket: SendTicket, registeredSince: number): Promise<number>;
+  release(ticket: SendTicket): Promise<void>;
+}
+
+export interface SendOrderOptions {
+  /**
+   * How long after its own gateway time a send waits before looking for earlier ones: the
+   * invocation of an earlier frame may start a little after ours (API Gateway invokes once
+   * per frame, concurrently), and it must have registered by then to be waited for.
+   */
+  graceMs: number;
+  pollMs: number;
+  /** The longest a send waits for earlier ones; past it, it stores anyway (never stuck). */
+  maxWaitMs: number;
+  /** A registration older than this belongs to an invocation that died: not waited for. */
+  abandonAfterMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_SEND_ORDER: SendOrderOptions = {
+  graceMs: 50,
+  pollMs: 20,
+  maxWaitMs: 2000,
+  abandonAfterMs: 30_000,
+};
+
+/** The order tickets are stored in: gateway time, then request id. Used as a sort key. */
+export function ticketKey(ticket: Pick<SendTicket, 'receivedAt' | 'requestId'>): string {
+  return `${String(ticket.receivedAt).padStart(15, '0')}#${ticket.requestId}`;
+}
+
+/**
+ * Run `store` (storing one send) only after every earlier send of the same connection has
+ * been stored, so several quick frames are stored, and therefore relayed (the events stream
+ * keeps one channel's write order), in the order the gateway received them.
+ *
+ * Why a gate in the database: on AWS each frame is its own concurrent Lambda invocation, so
+ * nothing in memory sees the other frames, and the stored order is whichever write lands
+ * first. Each send registers under its connection, waits (bounded) until no earlier
+ * registered send is still in progress, stores, then releases. Cost per send: three more
+ * requests on the state table (a PutItem, one or more consistent Queries, a DeleteItem) and
+ * the wait: at least until `graceMs` after the gateway received the frame (usually ~30 ms more
+ * than without the gate on a warm function), plus the time earlier sends take to store.
+ */
+export async function inSendOrder<T>(
+  ticket: SendTicket,
+  gate: SendOrderStore,
+  store: () => Promise<T>,
+  deps: { log: Logger; options?: SendOrderOptions },
+): Promise<T> {
+  const options = deps.options ?? DEFAULT_SEND_ORDER;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const started = now();
+  await gate.register(ticket);
+  try {
+    const settle = ticket.receivedAt + options.graceMs - now();
+    if (settle > 0) await sleep(Math.min(settle, options.graceMs));
+    const deadline = started + options.maxWaitMs;
+    while ((await gate.earlierInProgress(ticket, now() - options.abandonAfterMs)) > 0) {
+      if (now() >= deadline) {
+        deps.log.warn('an earlier send of this connection is still in progress; storing anyway', {
+          connectionId: ticket.connectionId,
+          waitedMs: now() - started,
+        });
+        break;
+      }
+      await sleep(options.pollMs);
+    }
+    return await store();
+  } finally {
+    await gate.release(ticket).catch((error: unknown) =>
+      // Left behind, the registration stops holding up later sends after abandonAfterMs.
+      deps.log.warn('send order registration not released', {
+        connectionId: ticket.connectionId,
+        error,
+      }),
+    );
+  }
+}
