@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every speed and cost target of the bridge, measured in one run.
  * `npm run bench -- --duration 20` sets the end-to-end steady-rate phase (seconds, at least 20
- * for the published figures); `--sizes 10,100,1000,5000` the end-to-end fan-out sizes.
+ * for the published figures); `--sizes 10,100,1000,5000` the end-to-end fan-out sizes;
+ * `--fanout-sizes 10,100,1000,10000,20000` the in-process fan-out sizes.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -47,7 +48,8 @@ const concurrency = 64;
 console.log(
   `fan-out through the relay's fan-out entry point (in process): injected latency ${latencyMs} ms per post, concurrency ${concurrency}; ideal = ceil(N / ${concurrency}) x ${latencyMs} ms`,
 );
-for (const r of await benchFanOut([10, 100, 1000, 10_000, 20_000], { latencyMs, concurrency })) {
+const fanOutSizes = option('fanout-sizes', '10,100,1000,10000,20000').split(',').map(Number);
+for (const r of await benchFanOut(fanOutSizes, { latencyMs, concurrency })) {
   console.log(
     `  ${String(r.connections).padStart(6)} connections: push ${r.pushMs.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)}${r.connections === 20_000 ? ' [target <= 1.3]' : ''}; subscriber query ${r.queryMs.toFixed(0)} ms (sent ${r.sent})`,
   );
