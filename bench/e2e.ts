@@ -8,6 +8,7 @@
  * Run alone: npx tsx bench/e2e.ts [--duration 20] [--rate 100] [--sizes 10,100,1000,5000]
  *   [--runs 5] [--provider-latency 0]
  */
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { BENCH_BRIDGE, DIRECT_ROUTE, type SteadyResult } from './e2e-config';
 import { startBenchWorld } from './e2e-world';
@@ -69,7 +70,17 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
           : { action: DIRECT_ROUTE, bridge: BENCH_BRIDGE, text };
       return peers.call<number>('fanOut', { frame, marker: text, timeoutMs: 300_000 });
     };
-    for (const size of o.sizes) {
+    // Each process holds one descriptor per subscriber (the bridge the server side, the peers
+    // the client side), plus pools and files: stay clear of the soft limit rather than raise it.
+    const fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+    const cap = Number.isFinite(fdLimit) ? fdLimit - 1000 : Infinity;
+    for (const wanted of o.sizes) {
+      const size = Math.min(wanted, cap);
+      if (size < wanted) {
+        print(
+          `  ${wanted} subscribers: capped at ${size} by the open-file limit (ulimit -n ${fdLimit})`,
+        );
+      }
       const opened = performance.now();
       await peers.call('subscribe', { wsUrl: bridge.wsUrl, bridge: BENCH_BRIDGE, total: size });
       const openSeconds = (performance.now() - opened) / 1000;

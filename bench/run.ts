@@ -2,7 +2,8 @@
  * `npm run bench`: every speed and cost target of the bridge, measured in one run.
  * `npm run bench -- --duration 20` sets the end-to-end steady-rate phase (seconds, at least 20
  * for the published figures); `--sizes 10,100,1000,5000` the end-to-end fan-out sizes;
- * `--fanout-sizes 10,100,1000,10000,20000` the in-process fan-out sizes.
+ * `--fanout-sizes 10,100,1000,10000,20000` the in-process fan-out sizes; `--provider-latency 0`
+ * the latency (ms) the fake provider servers add before answering.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -39,6 +40,8 @@ execFileSync(
     option('duration', '20'),
     '--sizes',
     option('sizes', '10,100,1000,5000'),
+    '--provider-latency',
+    option('provider-latency', '0'),
   ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
@@ -75,7 +78,9 @@ process.stdout.write(
   execFileSync(process.execPath, ['--import', 'tsx', 'bench/startup.ts'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
-  }).replace(/^/gm, '  '),
+  })
+    .trimEnd()
+    .replace(/^/gm, '  ') + '\n',
 );
 
 console.log(
