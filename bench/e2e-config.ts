@@ -24,6 +24,8 @@ export interface SteadyArgs {
 export interface SteadyResult {
   posted: number;
   failedPosts: number;
+  /** Failed posts by HTTP status (0: no answer) with the first answer body seen for each. */
+  failures: Record<string, { count: number; body: string }>;
   /** How late the poster got behind its schedule at worst (machine load). */
   scheduleLateMaxMs: number;
   /** Webhook POST start -> a subscriber holds the `event` frame, one entry per subscriber. */

@@ -140,6 +140,11 @@ servePeer(
       const intervalMs = 1000 / rate;
       const posted: { marker: string; at: number; status?: number }[] = [];
       const responses: Promise<void>[] = [];
+      const failures: SteadyResult['failures'] = {};
+      const noteFailure = (status: number, body: string) => {
+        const seen = (failures[status] ??= { count: 0, body: body.slice(0, 200) });
+        seen.count += 1;
+      };
       let lateMs = 0;
       const start = monoMs() + 50;
       for (let i = 0; i < count; i += 1) {
@@ -158,9 +163,13 @@ servePeer(
           }).then(
             async (response) => {
               entry.status = response.status;
-              await response.arrayBuffer();
+              const body = await response.text();
+              if (response.status !== 200) noteFailure(response.status, body);
             },
-            () => void (entry.status = 0),
+            (error: unknown) => {
+              entry.status = 0;
+              noteFailure(0, String(error));
+            },
           ),
         );
       }
@@ -205,6 +214,7 @@ servePeer(
       return {
         posted: posted.length,
         failedPosts: posted.filter((p) => p.status !== 200).length,
+        failures,
         scheduleLateMaxMs: lateMs,
         subscriberMs,
         providerMs,

@@ -57,6 +57,11 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
     print(
       `  failed webhook posts ${steady.failedPosts}, frames missing ${steady.missingFrames}, provider copies missing ${steady.missingProviderCopies}; poster fell behind its schedule by up to ${steady.scheduleLateMaxMs.toFixed(1)} ms`,
     );
+    for (const [status, { count, body }] of Object.entries(steady.failures)) {
+      print(
+        `    ${count} webhook post(s) answered ${status === '0' ? 'nothing' : status}: ${body}`,
+      );
+    }
 
     print(
       `fan-out through the whole path (one client "send" -> all subscribers hold the event frame; median of ${o.runs}) vs direct-post baseline (Query + post each, same gateway and client), same run:`,
