@@ -41,6 +41,7 @@ const waiters = new Map<string, { count: number; resolve(): void }>();
 const subscribers: WebSocket[] = [];
 let sender: WebSocket | undefined;
 let lastFrameAt = 0;
+let subscribeRetries = 0;
 
 function onFrame(data: WebSocket.RawData) {
   lastFrameAt = monoMs();
@@ -66,19 +67,36 @@ async function open(wsUrl: string, sub: string): Promise<WebSocket> {
   return socket;
 }
 
-async function subscribe(socket: WebSocket, bridge: string): Promise<void> {
-  const subscribed = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no subscribed frame in 60 s')), 60_000);
-    const listener = (data: WebSocket.RawData) => {
-      if ((JSON.parse(String(data)) as { type?: string }).type !== 'subscribed') return;
+function subscribeOnce(socket: WebSocket, bridge: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error) => {
       clearTimeout(timer);
       socket.off('message', listener);
-      resolve();
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new Error('no subscribed frame in 60 s')), 60_000);
+    const listener = (data: WebSocket.RawData) => {
+      const frame = JSON.parse(String(data)) as { type?: string };
+      if (frame.type === 'subscribed') finish();
+      if (frame.type === 'error') finish(new Error(`subscribe refused: ${String(data)}`));
     };
     socket.on('message', listener);
+    socket.send(JSON.stringify({ action: 'subscribe', bridge }));
   });
-  socket.send(JSON.stringify({ action: 'subscribe', bridge }));
-  await subscribed;
+}
+
+/** Subscribe, retrying (it is idempotent) when an overloaded handler timed out or failed. */
+async function subscribe(socket: WebSocket, bridge: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await subscribeOnce(socket, bridge);
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      subscribeRetries += 1;
+    }
+  }
   socket.on('message', onFrame);
 }
 
@@ -128,7 +146,7 @@ servePeer(
         );
         subscribers.push(...opened);
       }
-      return subscribers.length;
+      return { subscribed: subscribers.length, retries: subscribeRetries };
     },
 
     /**

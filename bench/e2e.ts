@@ -87,7 +87,11 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
         );
       }
       const opened = performance.now();
-      await peers.call('subscribe', { wsUrl: bridge.wsUrl, bridge: BENCH_BRIDGE, total: size });
+      const { retries } = await peers.call<{ retries: number }>('subscribe', {
+        wsUrl: bridge.wsUrl,
+        bridge: BENCH_BRIDGE,
+        total: size,
+      });
       const openSeconds = (performance.now() - opened) / 1000;
       if (size === o.sizes[0]) {
         // Warm both paths' Lambdas and connection pools before the first timed run.
@@ -103,7 +107,7 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
       }
       const [full, base] = [median(relay), median(direct)];
       print(
-        `  ${String(size).padStart(5)} subscribers: full path ${full.toFixed(0).padStart(5)} ms, baseline ${base.toFixed(0).padStart(5)} ms, ratio ${(full / base).toFixed(2)}${size === 1000 ? ' [target <= 1.2]' : ''}  (runs: ${relay.map((v) => v.toFixed(0)).join('/')} vs ${direct.map((v) => v.toFixed(0)).join('/')}; opening ${openSeconds.toFixed(1)} s)`,
+        `  ${String(size).padStart(5)} subscribers: full path ${full.toFixed(0).padStart(5)} ms, baseline ${base.toFixed(0).padStart(5)} ms, ratio ${(full / base).toFixed(2)}${size === 1000 ? ' [target <= 1.2]' : ''}  (runs: ${relay.map((v) => v.toFixed(0)).join('/')} vs ${direct.map((v) => v.toFixed(0)).join('/')}; opening ${openSeconds.toFixed(1)} s, ${retries} subscribe retries so far)`,
       );
     }
     const problems = world.problems.filter((line) => line.includes('"error"'));
