@@ -3,7 +3,6 @@
  * bench/e2e-world.ts): the three fake provider servers behind recording proxies, the WebSocket
  * subscribers and the webhook poster. Times are taken on the system-wide monotonic clock.
  */
-import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { startFakeGitplePlatform } from '../test/support/fake-gitple-platform';
 import { startFakePingstreamsAuth } from '../test/support/fake-pingstreams-auth';
@@ -11,13 +10,13 @@ import { startFakeTigerConnect } from '../test/support/fake-tigerconnect';
 import { gitpleMessage, PROJECT } from '../test/e2e/world';
 import {
   GITPLE_KEY,
-  JWT_SECRET,
   PINGSTREAMS_SECRET,
   type FanOutArgs,
   type SteadyArgs,
   type SteadyResult,
   type SubscribeArgs,
 } from './e2e-config';
+import { open, subscribe } from './e2e-subscribers';
 import { monoMs, servePeer } from './ipc';
 import { MARKER, startRecordingProxy, type RecordingProxy } from './recording-proxy';
 
@@ -55,49 +54,6 @@ function onFrame(data: WebSocket.RawData) {
     const waiter = waiters.get(marker);
     if (waiter && list.length >= waiter.count) waiter.resolve();
   }
-}
-
-async function open(wsUrl: string, sub: string): Promise<WebSocket> {
-  const token = jwt.sign({ sub, name: sub }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
-  const socket = new WebSocket(`${wsUrl}?token=${token}`, { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  return socket;
-}
-
-function subscribeOnce(socket: WebSocket, bridge: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const finish = (error?: Error) => {
-      clearTimeout(timer);
-      socket.off('message', listener);
-      if (error) reject(error);
-      else resolve();
-    };
-    const timer = setTimeout(() => finish(new Error('no subscribed frame in 60 s')), 60_000);
-    const listener = (data: WebSocket.RawData) => {
-      const frame = JSON.parse(String(data)) as { type?: string };
-      if (frame.type === 'subscribed') finish();
-      if (frame.type === 'error') finish(new Error(`subscribe refused: ${String(data)}`));
-    };
-    socket.on('message', listener);
-    socket.send(JSON.stringify({ action: 'subscribe', bridge }));
-  });
-}
-
-/** Subscribe, retrying (it is idempotent) when an overloaded handler timed out or failed. */
-async function subscribe(socket: WebSocket, bridge: string): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await subscribeOnce(socket, bridge);
-      break;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      subscribeRetries += 1;
-    }
-  }
-  socket.on('message', onFrame);
 }
 
 /** Until `marker` reached `count` subscribers; resolves with the arrival times. */
@@ -140,7 +96,8 @@ servePeer(
         const opened = await Promise.all(
           Array.from({ length: batch }, async (_, i) => {
             const socket = await open(wsUrl, `sub-${subscribers.length + i}`);
-            await subscribe(socket, bridge);
+            await subscribe(socket, bridge, () => (subscribeRetries += 1));
+            socket.on('message', onFrame);
             return socket;
           }),
         );
