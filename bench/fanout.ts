@@ -1,15 +1,25 @@
 /**
- * Fan-out to N WebSocket connections through the real ApiGatewayManagementApiClient against a
- * local @connections endpoint that answers each post after an injected latency. The ideal is
- * connections x latency / concurrency; the ratio to it shows what the bridge itself costs.
+ * Fan-out to N WebSocket connections through the relay's own fan-out entry point and the real
+ * ApiGatewayManagementApiClient, against a local @connections endpoint (another process) that
+ * answers each post after an injected latency. The ideal is ceil(N / concurrency) x latency:
+ * what posting with that many in flight costs at best; the ratio to it shows what the bridge
+ * itself adds. The subscriber Query is timed apart (it is not in the ideal).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { createLogger } from '../functions/core/log';
+import {
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { mapWithConcurrency } from '../functions/core/concurrency';
+import type { ConnectionStore } from '../functions/core/connections';
+import { createLogger, type Logger } from '../functions/core/log';
+import type { BroadcastResult, ClientFrame } from '../functions/core/relay-ports';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,
+  type FanOutOptions,
 } from '../functions/infra/api-gateway-broadcaster';
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
@@ -24,6 +34,40 @@ export interface FanOutResult {
   /** pushMs / idealMs. */
   ratio: number;
   sent: number;
+}
+
+/**
+ * The relay's fan-out entry point: what relay.ts calls to push one frame to a bridge's
+ * subscribers (today one invocation's broadcaster, `forBatch().broadcast`). When the relay
+ * gains the paged, multi-invocation fan-out, return that entry point here instead — this is
+ * the one line to change; the rest of the bench (subscribers, latency, ideal) stays.
+ */
+function relayFanOut(
+  store: ConnectionStore,
+  endpoint: string,
+  log: Logger,
+  fanOut: FanOutOptions,
+): (bridgeId: string, frame: ClientFrame) => Promise<BroadcastResult> {
+  const broadcaster = new ApiGatewayBroadcaster(
+    store,
+    createManagementClient(endpoint, fanOut),
+    log,
+    fanOut,
+  );
+  return (bridgeId, frame) => broadcaster.forBatch().broadcast(bridgeId, frame);
+}
+
+/** A ConnectionStore that times its subscriber Query, so push time can be told apart. */
+function timedStore(store: ConnectionStore): ConnectionStore & { lastQueryMs: number } {
+  const timed = Object.create(store) as ConnectionStore & { lastQueryMs: number };
+  timed.lastQueryMs = 0;
+  timed.subscribers = async (bridgeId: string) => {
+    const started = performance.now();
+    const ids = await store.subscribers(bridgeId);
+    timed.lastQueryMs = performance.now() - started;
+    return ids;
+  };
+  return timed;
 }
 
 async function startFakeConnectionsApi(latencyMs: number) {
@@ -45,7 +89,7 @@ async function startFakeConnectionsApi(latencyMs: number) {
 }
 
 export async function benchFanOut(
-  sizes: readonly number[] = [10, 100, 1000, 10_000],
+  sizes: readonly number[] = [10, 100, 1000, 10_000, 20_000],
   options: { latencyMs?: number; concurrency?: number } = {},
 ): Promise<FanOutResult[]> {
   const latencyMs = options.latencyMs ?? 20;
@@ -53,64 +97,32 @@ export async function benchFanOut(
   const dynamo = await startEmbeddedDynamo({ tablePrefix: `bench-${Date.now()}` });
   const api = await startFakeConnectionsApi(latencyMs);
   const table = dynamo.tableNames.STATE_TABLE!;
-  const store = new DynamoConnectionStore(dynamo.client, table);
+  const store = timedStore(new DynamoConnectionStore(dynamo.client, table));
   const fanOut = { concurrency, timeoutMs: 5000 };
-  const broadcaster = new ApiGatewayBroadcaster(
-    store,
-    createManagementClient(api.endpoint, fanOut),
-    createLogger({}, { level: 'error' }),
-    fanOut,
-  );
+  const log = createLogger({}, { level: 'error' });
+  const push = relayFanOut(store, api.endpoint, log, fanOut);
   const results: FanOutResult[] = [];
   try {
+    // A warm container: sockets open and code compiled before anything is timed.
+    await writeSubscribers(dynamo.client, table, 'bench-warm', 1000);
+    await push('bench-warm', frame('bench-warm'));
     for (const size of sizes) {
       const bridge = `bench-${size}`;
-      for (let start = 0; start < size; start += 25) {
-        const requests: WriteRequest[] = Array.from(
-          { length: Math.min(25, size - start) },
-          (_, i) => ({
-            PutRequest: {
-              Item: {
-                pk: { S: `CONN#c-${size}-${start + i}` },
-                sk: { S: `SUB#${bridge}` },
-                gsi1pk: { S: `SUBS#${bridge}` },
-                gsi1sk: { S: `c-${size}-${start + i}` },
-              },
-            },
-          }),
-        );
-        await dynamo.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
-        );
-      }
-      // A warm container: sockets open and code compiled before anything is timed.
-      await broadcaster.sendTo(
-        Array.from({ length: 1000 }, (_, i) => `warm-${i}`),
-        { type: 'pong' },
-      );
+      await writeSubscribers(dynamo.client, table, bridge, size);
       const runs: { queryMs: number; pushMs: number; sent: number }[] = [];
       for (let run = 0; run < 3; run += 1) {
         const started = performance.now();
-        const ids = await store.subscribers(bridge);
-        const queried = performance.now();
-        const pushed = await broadcaster.sendTo(ids, {
-          type: 'delivery',
-          eventId: 'e',
-          target: 'web',
-          channel: bridge,
-          status: 'delivered',
-        });
+        const pushed = await push(bridge, frame(bridge));
+        const totalMs = performance.now() - started;
         runs.push({
-          queryMs: queried - started,
-          pushMs: performance.now() - queried,
+          queryMs: store.lastQueryMs,
+          pushMs: totalMs - store.lastQueryMs,
           sent: pushed.sent,
         });
       }
       // The median run of three.
       const { queryMs, pushMs, sent } = [...runs].sort((a, b) => a.pushMs - b.pushMs)[1]!;
-      // connections x latency / concurrency, but never under one round trip: with fewer
-      // connections than the concurrency, one latency is the best any fan-out can do.
-      const idealMs = Math.max(latencyMs, (size * latencyMs) / concurrency);
+      const idealMs = Math.ceil(size / concurrency) * latencyMs;
       results.push({ connections: size, queryMs, pushMs, idealMs, ratio: pushMs / idealMs, sent });
     }
   } finally {
@@ -118,4 +130,39 @@ export async function benchFanOut(
     await dynamo.close();
   }
   return results;
+}
+
+const frame = (bridge: string): ClientFrame => ({
+  type: 'delivery',
+  eventId: 'e',
+  target: 'web',
+  channel: bridge,
+  status: 'delivered',
+});
+
+/** Subscription items exactly as DynamoConnectionStore.subscribe writes them, 8 batches in flight. */
+async function writeSubscribers(
+  client: DynamoDBClient,
+  table: string,
+  bridge: string,
+  size: number,
+) {
+  const batches: WriteRequest[][] = [];
+  for (let start = 0; start < size; start += 25) {
+    batches.push(
+      Array.from({ length: Math.min(25, size - start) }, (_, i) => ({
+        PutRequest: {
+          Item: {
+            pk: { S: `CONN#c-${size}-${start + i}` },
+            sk: { S: `SUB#${bridge}` },
+            gsi1pk: { S: `SUBS#${bridge}` },
+            gsi1sk: { S: `c-${size}-${start + i}` },
+          },
+        },
+      })),
+    );
+  }
+  await mapWithConcurrency(batches, 8, (requests) =>
+    client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } })),
+  );
 }

@@ -1,0 +1,45 @@
+/** What the bridge process and the peers process of the end-to-end bench must agree on. */
+export const JWT_SECRET = 'bench-app-jwt-secret-0123456789abcdef';
+export const GITPLE_KEY = 'gitple-webhook-key-bench';
+export const PINGSTREAMS_SECRET = 'pingstreams-project-secret';
+/** The bridge the subscribers join; see benchBridges in bench/e2e-world.ts. */
+export const BENCH_BRIDGE = 'bench';
+/** The WebSocket route of the direct-post baseline (bench/direct-fanout.ts). */
+export const DIRECT_ROUTE = 'benchDirect';
+
+export interface SubscribeArgs {
+  wsUrl: string;
+  bridge: string;
+  total: number;
+  parallel?: number;
+}
+
+export interface SteadyArgs {
+  httpUrl: string;
+  rate: number;
+  durationMs: number;
+  runId: number;
+}
+
+export interface SteadyResult {
+  posted: number;
+  failedPosts: number;
+  /** Failed posts by HTTP status (0: no answer) with the first answer body seen for each. */
+  failures: Record<string, { count: number; body: string }>;
+  /** How late the poster got behind its schedule at worst (machine load). */
+  scheduleLateMaxMs: number;
+  /** Webhook POST start -> a subscriber holds the `event` frame, one entry per subscriber. */
+  subscriberMs: number[];
+  /** Webhook POST start -> the provider server received the relayed message, by provider. */
+  providerMs: Record<string, number[]>;
+  /** The provider servers' own time to answer each relayed message. */
+  providerServiceMs: number[];
+  missingFrames: number;
+  missingProviderCopies: number;
+}
+
+export interface FanOutArgs {
+  frame: unknown;
+  marker: string;
+  timeoutMs?: number;
+}
