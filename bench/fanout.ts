@@ -1,9 +1,9 @@
 /**
  * Fan-out to N WebSocket connections through the relay's own fan-out entry point and the real
  * ApiGatewayManagementApiClient, against a local @connections endpoint (another process) that
- * answers each post after an injected latency. The ideal is ceil(N / concurrency) x latency:
- * what posting with that many in flight costs at best; the ratio to it shows what the bridge
- * itself adds. The subscriber Query is timed apart (it is not in the ideal).
+ * answers each post after an injected latency. The ideal (idealFanOutMs) is what posting with
+ * that many in flight costs at best, per invocation, with pages in parallel invocations above
+ * the paging threshold; the ratio to it shows what the bridge itself adds. The subscriber Query is timed apart (it is not in the ideal).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +15,15 @@ import {
 import { mapWithConcurrency } from '../functions/core/concurrency';
 import type { ConnectionStore } from '../functions/core/connections';
 import { createLogger, type Logger } from '../functions/core/log';
-import type { BroadcastResult, ClientFrame } from '../functions/core/relay-ports';
+import type { BroadcastResult, ClientFrame } from '../functions/core/relay';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,
   type FanOutOptions,
 } from '../functions/infra/api-gateway-broadcaster';
+import { postToConnections } from '../functions/infra/connection-posts';
 import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
+import type { FanOutPage } from '../functions/infra/fan-out-pages';
 import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
 
 export interface FanOutResult {
@@ -36,11 +38,13 @@ export interface FanOutResult {
   sent: number;
 }
 
+/** Above this many subscribers the relay posts in pages, each in its own FanOut invocation. */
+export const BENCH_PAGED = { threshold: 2000, pageSize: 1000, pagesInFlight: 32 };
+
 /**
- * The relay's fan-out entry point: what relay.ts calls to push one frame to a bridge's
- * subscribers (today one invocation's broadcaster, `forBatch().broadcast`). When the relay
- * gains the paged, multi-invocation fan-out, return that entry point here instead — this is
- * the one line to change; the rest of the bench (subscribers, latency, ideal) stays.
+ * The relay's fan-out entry point (`forBatch().broadcast`), paged exactly as on AWS. Each page
+ * stands for one FanOut invocation: warm containers each with their own client and sockets,
+ * up to the relay's pages in flight, posting with the same bounded concurrency.
  */
 function relayFanOut(
   store: ConnectionStore,
@@ -48,13 +52,38 @@ function relayFanOut(
   log: Logger,
   fanOut: FanOutOptions,
 ): (bridgeId: string, frame: ClientFrame) => Promise<BroadcastResult> {
+  const containers = Array.from({ length: BENCH_PAGED.pagesInFlight }, () =>
+    createManagementClient(endpoint, fanOut),
+  );
+  let next = 0;
+  const dispatcher = {
+    dispatch: (page: FanOutPage) =>
+      postToConnections(
+        containers[next++ % containers.length]!,
+        page.connectionIds,
+        Buffer.from(page.frame),
+        { concurrency: fanOut.concurrency, log },
+      ),
+  };
   const broadcaster = new ApiGatewayBroadcaster(
     store,
     createManagementClient(endpoint, fanOut),
     log,
     fanOut,
+    { threshold: BENCH_PAGED.threshold, pageSize: BENCH_PAGED.pageSize, dispatcher },
   );
   return (bridgeId, frame) => broadcaster.forBatch().broadcast(bridgeId, frame);
+}
+
+/**
+ * At best: one invocation posts `concurrency` at a time; above the threshold, pages run in
+ * parallel invocations (at most `pagesInFlight` at once), each posting its page that way.
+ */
+export function idealFanOutMs(size: number, concurrency: number, latencyMs: number): number {
+  if (size <= BENCH_PAGED.threshold) return Math.ceil(size / concurrency) * latencyMs;
+  const pages = Math.ceil(size / BENCH_PAGED.pageSize);
+  const waves = Math.ceil(pages / BENCH_PAGED.pagesInFlight);
+  return waves * Math.ceil(BENCH_PAGED.pageSize / concurrency) * latencyMs;
 }
 
 /** A ConnectionStore that times its subscriber Query, so push time can be told apart. */
@@ -122,7 +151,7 @@ export async function benchFanOut(
       }
       // The median run of three.
       const { queryMs, pushMs, sent } = [...runs].sort((a, b) => a.pushMs - b.pushMs)[1]!;
-      const idealMs = Math.ceil(size / concurrency) * latencyMs;
+      const idealMs = idealFanOutMs(size, concurrency, latencyMs);
       results.push({ connections: size, queryMs, pushMs, idealMs, ratio: pushMs / idealMs, sent });
     }
   } finally {
