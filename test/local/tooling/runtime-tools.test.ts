@@ -111,7 +111,7 @@ describe('npm start -- --memory, then npm run token and npm run dlq', () => {
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ letters: [] });
+    expect(JSON.parse(result.stdout)).toEqual({ letters: [], count: 0, complete: true });
   });
 
   it('removes runtime.json when it stops', async () => {
