@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { ingestNormalized } from './core/ingest';
-import { getRuntime } from './runtime/runtime';
+import { getRuntime, withBridges } from './runtime/runtime';
 import { normalizeIvsChatLogRecord } from './providers/ivs/inbound';
 import { IvsChatLogRecordSchema } from './providers/ivs/schema';
 
@@ -72,7 +72,7 @@ export async function ingestIvsChatLogs(event: CloudWatchLogsEvent): Promise<Cha
         'ivs',
         normalizeIvsChatLogRecord(parsed.output, roomArn),
         record,
-        runtime,
+        await withBridges(runtime),
       );
       outcome.stored += result.stored.length;
       outcome.duplicates += result.duplicates.length;

@@ -6,6 +6,7 @@ import {
   type ServerFrame,
 } from './core/client-actions';
 import { getRelayRuntime } from './runtime/relay-runtime';
+import { withBridges } from './runtime/runtime';
 
 /**
  * Every client frame (`subscribe`, `unsubscribe`, `send`, `ping`, and `$default` for anything
@@ -36,7 +37,7 @@ export async function receiveClientFrame(
     );
     action = request.action;
     await handleClientAction(connection, request, {
-      ...runtime.base,
+      ...(await withBridges(runtime.base, 'bridge' in request ? [request.bridge] : [])),
       connections: runtime.connections,
       reply,
     });

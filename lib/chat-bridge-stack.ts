@@ -12,7 +12,8 @@ import {
   WS_ROUTES,
   type FunctionName,
 } from '../functions/definitions/functions';
-import { EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
+import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
+import { BridgeSeeding } from './bridge-seeding';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { ivsRelayRooms, grantWiring } from './function-grants';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
@@ -38,6 +39,8 @@ export interface ChatBridgeStackProps extends StackProps {
   bundlingMode?: BundlingMode;
   /** Plain settings (settingNames) given to every function; secrets are never accepted here. */
   settings?: Settings;
+  /** Time written on seeded bridges (default: synth time); tests pin it. */
+  seededAt?: string;
   /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
 }
@@ -54,6 +57,9 @@ export interface ChatBridgeStackProps extends StackProps {
 export class ChatBridgeStack extends Stack {
   readonly eventsTable: Table;
   readonly stateTable: Table;
+  readonly bridgesTable: Table;
+  /** Seeds the bridges table from the bridges file on every deploy. */
+  readonly bridgeSeeding: BridgeSeeding;
   readonly providerSecrets: Secret;
   readonly functions: Record<FunctionName, HouseFunction>;
   readonly asyncFailures: Queue;
@@ -72,6 +78,12 @@ export class ChatBridgeStack extends Stack {
 
     this.eventsTable = createTable(this, EVENTS_TABLE);
     this.stateTable = createTable(this, STATE_TABLE);
+    this.bridgesTable = createTable(this, BRIDGES_TABLE);
+    this.bridgeSeeding = new BridgeSeeding(this, 'BridgeSeeding', {
+      table: this.bridgesTable,
+      bridges: props.bridges.all(),
+      seededAt: props.seededAt ?? new Date().toISOString(),
+    });
 
     // One JSON secret with every secret key present and empty: users fill values in with
     // `aws secretsmanager put-secret-value`. CloudFormation rewrites the value only when this
@@ -133,6 +145,7 @@ export class ChatBridgeStack extends Stack {
     const targets = {
       eventsTable: this.eventsTable,
       stateTable: this.stateTable,
+      bridgesTable: this.bridgesTable,
       providerSecrets: this.providerSecrets,
       postToConnectionsArn: this.webSocket.postToConnectionsArn,
       deliveryDeadLetters: this.deliveryDeadLetters,
@@ -145,6 +158,7 @@ export class ChatBridgeStack extends Stack {
         ...settings,
         [EVENTS_TABLE.tableNameEnv]: this.eventsTable.tableName,
         [STATE_TABLE.tableNameEnv]: this.stateTable.tableName,
+        [BRIDGES_TABLE.tableNameEnv]: this.bridgesTable.tableName,
         ...(wiring.providerSecrets && { PROVIDER_SECRETS_ARN: this.providerSecrets.secretArn }),
         ...(wiring.relayRuntime && {
           WS_MANAGEMENT_ENDPOINT: this.webSocket.managementEndpoint,

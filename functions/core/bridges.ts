@@ -4,10 +4,10 @@ import { EVENT_TYPES, type EventType } from './event';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
-const DIRECTIONS = ['in', 'out', 'inout'] as const;
+export const DIRECTIONS = ['in', 'out', 'inout'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-const ChannelSchema = v.object({
+export const ChannelSchema = v.object({
   provider: ProviderNameSchema,
   channel: v.pipe(v.string(), v.minLength(1)),
   direction: v.optional(v.picklist(DIRECTIONS), 'inout'),

@@ -49,12 +49,19 @@ export function seedBridgeUpdate(
   };
 }
 
-/** UpdateItem advancing the table's revision: after every bridge write, so caches reload. */
-export function bumpRevisionUpdate(tableName: string) {
+/**
+ * UpdateItem advancing the table's revision: after every bridge write, so caches reload.
+ * `seededFrom` (the deploy's hash of the whole file) is recorded so a deploy's bump runs
+ * again whenever the file changes.
+ */
+export function bumpRevisionUpdate(tableName: string, seededFrom?: string) {
   return {
     TableName: tableName,
     Key: { pk: { S: REVISION_PK }, sk: { S: BRIDGE_SK } },
-    UpdateExpression: 'ADD revision :one',
-    ExpressionAttributeValues: { ':one': { N: '1' } },
+    UpdateExpression: `ADD revision :one${seededFrom !== undefined ? ' SET seededFrom = :from' : ''}`,
+    ExpressionAttributeValues: {
+      ':one': { N: '1' },
+      ...(seededFrom !== undefined && { ':from': { S: seededFrom } }),
+    },
   };
 }

@@ -68,6 +68,12 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 10,
   },
+  Bridges: {
+    entry: 'bridges-admin.ts',
+    description: 'GET /bridges, GET|PUT|DELETE /bridges/{bridgeId}: operators manage bridges',
+    memorySize: 512,
+    timeoutSeconds: 10,
+  },
   AuthAzStack: {
     entry: 'auth-azstack.ts',
     description: 'POST /auth/azstack: AZStack Authentication URL (RSA token + md5 code)',
@@ -91,7 +97,7 @@ export const FUNCTIONS = {
 export type FunctionName = keyof typeof FUNCTIONS;
 
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   function: FunctionName;
 }
@@ -103,6 +109,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/tokens/{provider}', function: 'Tokens' },
   { method: 'POST', path: '/auth/azstack', function: 'AuthAzStack' },
   { method: 'GET', path: '/bridges/{bridgeId}/events', function: 'History' },
+  { method: 'GET', path: '/bridges', function: 'Bridges' },
+  { method: 'GET', path: '/bridges/{bridgeId}', function: 'Bridges' },
+  { method: 'PUT', path: '/bridges/{bridgeId}', function: 'Bridges' },
+  { method: 'DELETE', path: '/bridges/{bridgeId}', function: 'Bridges' },
 ];
 
 export interface WebSocketRoute {

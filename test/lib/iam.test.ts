@@ -46,6 +46,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
   IvsReview: { events: { table: ['dynamodb:PutItem'] }, state: {} },
   IvsChatLog: { events: { table: ['dynamodb:PutItem'] }, state: {} },
   History: { events: { bySubject: ['dynamodb:Query'] }, state: {} },
+  Bridges: { events: {}, state: {} },
   Tokens: { events: {}, state: {} },
   AuthAzStack: { events: {}, state: {} },
   Relay: {
