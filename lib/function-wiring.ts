@@ -138,7 +138,6 @@ export const FUNCTION_WIRING = {
     state: ['registerConnection'],
     bridges: [],
     providerSecrets: true,
-    relayRuntime: true,
   },
   // Deletes the connection and its subscriptions (Query by the connection key, BatchWrite).
   WsDisconnect: {
@@ -147,7 +146,6 @@ export const FUNCTION_WIRING = {
     state: ['removeConnection'],
     bridges: [],
     providerSecrets: false,
-    relayRuntime: true,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
   // (un)subscribes, stores `send` frames like any ingest, replays history on subscribe, and

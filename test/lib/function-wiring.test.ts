@@ -65,13 +65,7 @@ describe('FUNCTION_WIRING: every function decided in one place', () => {
     const wired = FUNCTION_NAMES.filter((name) => wiringOf(name).relayRuntime).sort();
 
     // Assess
-    expect(relayRuntimeUsers).toEqual([
-      'DeadLetters',
-      'Relay',
-      'WsConnect',
-      'WsDisconnect',
-      'WsMessage',
-    ]);
+    expect(relayRuntimeUsers).toEqual(['DeadLetters', 'Relay', 'WsMessage']);
     expect(wired).toEqual(relayRuntimeUsers);
   });
 });
