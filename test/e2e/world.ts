@@ -25,7 +25,7 @@ export interface World {
   gitple: FakeGitplePlatform;
   pingstreams: FakePingstreamsAuth;
   tiger: FakeTigerConnect;
-  appToken(sub: string, name?: string): string;
+  appToken(sub: string, name?: string, claims?: Record<string, unknown>): string;
   postWebhook(
     provider: string,
     body: unknown,
@@ -48,7 +48,8 @@ export interface Client {
   close(): void;
 }
 
-export async function startWorld(): Promise<World> {
+/** `bridgesFile`: another bridges file than the repository's (relative to the repository). */
+export async function startWorld(options: { bridgesFile?: string } = {}): Promise<World> {
   const ivs = await startFakeIvsChat({ region: 'us-west-2', reviewDeadlineMs: 2000 });
   const gitple = await startFakeGitplePlatform({
     appId: 'gitple-app',
@@ -81,7 +82,7 @@ export async function startWorld(): Promise<World> {
       ...tiger.env,
       TIGERCONNECT_BOT_USER_ID: 'tiger-bot',
       TIGERCONNECT_WEBHOOK_KEY: TIGER_KEY,
-      BRIDGES_FILE: 'bridges.json',
+      BRIDGES_FILE: options.bridgesFile ?? 'bridges.json',
       // The bridged rooms' region: chat-log records name no room, the ARN is rebuilt with it.
       AWS_REGION: 'us-west-2',
     },
@@ -105,8 +106,8 @@ export async function startWorld(): Promise<World> {
   };
   // IVS calls the review handler for every message, the bridge bot's included.
   ivs.onMessage = async (input) => (await invoke('IvsReview', input)) as { ReviewResult: 'ALLOW' };
-  const appToken = (sub: string, name?: string) =>
-    jwt.sign({ sub, ...(name && { name }) }, APP_JWT_SECRET, {
+  const appToken = (sub: string, name?: string, claims: Record<string, unknown> = {}) =>
+    jwt.sign({ ...claims, sub, ...(name && { name }) }, APP_JWT_SECRET, {
       algorithm: 'HS256',
       expiresIn: '1h',
     });
