@@ -339,6 +339,9 @@ async function seedFromFile(log: LocalLog): Promise<string | undefined> {
   if (!store) return undefined;
   try {
     const { written, kept } = await seedBridges(store, loadBridgesFile(process.env));
+    // Load the handlers' bridges cache now, as a warm container has it, rather than inside
+    // the first request (the IVS review handler has a 200 ms budget).
+    await getRuntime().bridgeSource.current();
     log.info(
       'bridges',
       `seeded from the bridges file: ${written.length} written, ${kept.length} kept`,
