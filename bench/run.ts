@@ -71,6 +71,15 @@ console.log(
 );
 for (const [name, count] of Object.entries(requests.breakdown))
   console.log(`    ${name}: ${count.toFixed(2)}`);
+// Bridges from the table through the handlers' cache: TTL 0 checks the revision at every
+// invocation (the worst case); the default 2 s TTL checks at most once per 2 s per container.
+for (const ttl of [0, 2000]) {
+  const cached = await benchRequests(50, { cacheTtlMs: ttl });
+  const snapshot = cached.snapshotMs!;
+  console.log(
+    `  bridges from the table, cache TTL ${ttl} ms: per new inbound event ${cached.perNewEvent}, per relayed message ${cached.perRelayedMessage} (file only: ${requests.perNewEvent} and ${requests.perRelayedMessage}); snapshot at entry p50 ${snapshot.p50.toFixed(2)} ms, max ${snapshot.max.toFixed(1)} ms, cold load ${snapshot.coldLoad.toFixed(1)} ms`,
+  );
+}
 
 const review = await benchReview(500);
 console.log(

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import * as v from 'valibot';
 import { ForbiddenError, NotFoundError } from './core/errors';
-import { canUseBridge } from './core/identity';
+import { OPERATOR_ROLE, canUseBridge, hasRole } from './core/identity';
 import { parseWith } from './core/validation';
 import { appAuth, requireIdentity, type AuthenticatedEvent } from './http/auth';
 import { problemErrors, type HttpResult } from './http/middleware';
@@ -32,7 +32,12 @@ export async function listBridgeEvents(event: AuthenticatedEvent): Promise<HttpR
   const identity = requireIdentity(event);
   const runtime = getRuntime();
   const bridgeId = event.pathParameters?.bridgeId ?? '';
-  if (!runtime.bridges.get(bridgeId)) throw new NotFoundError(`unknown bridge "${bridgeId}"`);
+  const bridges = await runtime.bridgeSource.current([bridgeId]);
+  // A closed or deleted bridge relays no more, but operators may still read what it carried.
+  const readable =
+    bridges.get(bridgeId) !== undefined ||
+    (runtime.bridgeSource.isRetired(bridgeId) && hasRole(identity, OPERATOR_ROLE));
+  if (!readable) throw new NotFoundError(`unknown bridge "${bridgeId}"`);
   if (!canUseBridge(identity, bridgeId))
     throw new ForbiddenError(`not allowed in bridge "${bridgeId}"`);
   const query = parseWith(HistoryQuery, event.queryStringParameters ?? {}, 'query');

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { isBridgeError } from './core/errors';
 import { ingestNormalized } from './core/ingest';
 import { parseBoundedJson } from './core/limits';
-import { getRuntime } from './runtime/runtime';
+import { getRuntime, withBridges } from './runtime/runtime';
 import { normalizeIvsChatLogRecord } from './providers/ivs/inbound';
 import { IvsChatLogRecordSchema } from './providers/ivs/schema';
 
@@ -75,7 +75,7 @@ export async function ingestIvsChatLogs(event: CloudWatchLogsEvent): Promise<Cha
         'ivs',
         normalizeIvsChatLogRecord(parsed.output, roomArn),
         record,
-        runtime,
+        await withBridges(runtime),
       );
       outcome.stored += result.stored.length;
       outcome.duplicates += result.duplicates.length;

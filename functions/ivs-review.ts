@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ingestNormalized } from './core/ingest';
 import { firstIssue } from './core/validation';
-import { getRuntime } from './runtime/runtime';
+import { getRuntime, withBridges } from './runtime/runtime';
 import { normalizeIvsReviewInput } from './providers/ivs/inbound';
 import { IvsReviewInputSchema } from './providers/ivs/schema';
 
@@ -49,22 +49,21 @@ export async function reviewIvsMessage(
     return allow;
   }
   const now = options.now ?? (() => new Date());
-  const store = ingestNormalized(
-    'ivs',
-    normalizeIvsReviewInput(parsed.output, now()),
-    input,
-    runtime,
-  ).then(
-    () => 'stored' as const,
-    (error: unknown) => {
-      runtime.log.error('ivs review store failed; chat logging will ingest it', {
-        messageId: parsed.output.MessageId,
-        error,
-      });
-      runtime.metrics.count('ReviewStoreFailed', { provider: 'ivs' });
-      return 'failed' as const;
-    },
-  );
+  const store = withBridges(runtime)
+    .then((deps) =>
+      ingestNormalized('ivs', normalizeIvsReviewInput(parsed.output, now()), input, deps),
+    )
+    .then(
+      () => 'stored' as const,
+      (error: unknown) => {
+        runtime.log.error('ivs review store failed; chat logging will ingest it', {
+          messageId: parsed.output.MessageId,
+          error,
+        });
+        runtime.metrics.count('ReviewStoreFailed', { provider: 'ivs' });
+        return 'failed' as const;
+      },
+    );
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.budgetMs ?? STORE_BUDGET_MS);

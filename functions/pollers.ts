@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { getRuntime } from './runtime/runtime';
+import { getRuntime, withBridges } from './runtime/runtime';
 
 /** Read the event sources for under a minute, so a poll scheduled every minute never overlaps. */
 export const DEFAULT_POLL_BUDGET_MS = 50_000;
@@ -21,7 +21,8 @@ export const handler = async (
   _event: unknown,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<Record<string, unknown>> => {
-  const runtime = getRuntime();
+  // One bridges snapshot per run: a poll lasts under a minute.
+  const runtime = await withBridges(getRuntime());
   const budgetMs = context
     ? pollBudgetMs(context.getRemainingTimeInMillis())
     : DEFAULT_POLL_BUDGET_MS;

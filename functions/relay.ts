@@ -24,6 +24,7 @@ export async function relayStreamBatch(
 ): Promise<DynamoDBBatchResponse> {
   const records = event.Records.map(toBatchRecord).filter((r): r is BatchRecord => r !== undefined);
   const deps = await relayDepsFor(getRelayRuntime(), {
+    subjects: [...new Set(records.map((record) => record.input.event.subject))],
     ...(context && {
       deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
     }),

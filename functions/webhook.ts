@@ -10,7 +10,7 @@ import {
   type HttpResult,
 } from './http/middleware';
 import { jsonResponse } from './http/problem';
-import { getRuntime } from './runtime/runtime';
+import { getRuntime, withBridges } from './runtime/runtime';
 
 /** `POST /webhooks/{provider}`: verify, normalize and store one provider delivery. */
 export async function receiveWebhook(event: HttpEvent): Promise<HttpResult> {
@@ -27,7 +27,7 @@ export async function receiveWebhook(event: HttpEvent): Promise<HttpResult> {
       rawBody: event.rawBodyText ?? '',
       body,
     },
-    runtime,
+    await withBridges(runtime),
   );
   return jsonResponse(200, {
     received: true,

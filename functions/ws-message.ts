@@ -8,6 +8,7 @@ import {
 } from './core/client-actions';
 import { inSendOrder } from './core/send-order';
 import { getRelayRuntime } from './runtime/relay-runtime';
+import { withBridges } from './runtime/runtime';
 
 /**
  * Every client frame (`subscribe`, `unsubscribe`, `send`, `ping`, and `$default` for anything
@@ -40,7 +41,7 @@ export async function receiveClientFrame(
     const request = parseClientFrame(body);
     const { requestTimeEpoch, requestId } = event.requestContext;
     await handleClientAction(connection, request, {
-      ...runtime.base,
+      ...(await withBridges(runtime.base, 'bridge' in request ? [request.bridge] : [])),
       connections: runtime.connections,
       reply,
       receivedAt: requestTimeEpoch,

@@ -13,7 +13,8 @@ import {
   WS_ROUTES,
   type FunctionName,
 } from '../functions/definitions/functions';
-import { EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
+import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
+import { BridgeSeeding } from './bridge-seeding';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { ivsRelayRooms, grantWiring } from './function-grants';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
@@ -41,6 +42,8 @@ export interface ChatBridgeProps {
   bundlingMode?: BundlingMode;
   /** Plain settings (settingNames) given to every function; secrets are never accepted here. */
   settings?: Settings;
+  /** Time written on seeded bridges (default: synth time); tests pin it. */
+  seededAt?: string;
   /** Rate limits of the HTTP API and the WebSocket API stages. */
   throttle?: ThrottleDefaults;
   /** Browser origins allowed to call the HTTP API (CORS_ALLOWED_ORIGINS at synth). */
@@ -64,6 +67,9 @@ export interface ChatBridgeProps {
 export class ChatBridge extends Construct {
   readonly eventsTable: Table;
   readonly stateTable: Table;
+  readonly bridgesTable: Table;
+  /** Seeds the bridges table from the bridges file on every deploy. */
+  readonly bridgeSeeding: BridgeSeeding;
   readonly providerSecrets: Secret;
   readonly functions: Record<FunctionName, HouseFunction>;
   readonly asyncFailures: Queue;
@@ -87,6 +93,12 @@ export class ChatBridge extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.eventsTable = createTable(this, EVENTS_TABLE, removalPolicy);
     this.stateTable = createTable(this, STATE_TABLE, removalPolicy);
+    this.bridgesTable = createTable(this, BRIDGES_TABLE, removalPolicy);
+    this.bridgeSeeding = new BridgeSeeding(this, 'BridgeSeeding', {
+      table: this.bridgesTable,
+      bridges: props.bridges.all(),
+      seededAt: props.seededAt ?? new Date().toISOString(),
+    });
 
     // One JSON secret with every secret key present and empty: users fill values in with
     // `aws secretsmanager put-secret-value`. CloudFormation rewrites the value only when this
@@ -159,6 +171,7 @@ export class ChatBridge extends Construct {
         ...settings,
         [EVENTS_TABLE.tableNameEnv]: this.eventsTable.tableName,
         [STATE_TABLE.tableNameEnv]: this.stateTable.tableName,
+        [BRIDGES_TABLE.tableNameEnv]: this.bridgesTable.tableName,
         ...(wiring.providerSecrets && { PROVIDER_SECRETS_ARN: this.providerSecrets.secretArn }),
         ...((wiring.relayRuntime || wiring.managementEndpoint) && {
           WS_MANAGEMENT_ENDPOINT: this.webSocket.managementEndpoint,
@@ -182,6 +195,7 @@ export class ChatBridge extends Construct {
     const targets = {
       eventsTable: this.eventsTable,
       stateTable: this.stateTable,
+      bridgesTable: this.bridgesTable,
       providerSecrets: this.providerSecrets,
       postToConnectionsArn: this.webSocket.postToConnectionsArn,
       deliveryDeadLetters: this.deliveryDeadLetters,

@@ -4,9 +4,9 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Bridges } from '../functions/core/bridges';
-import { EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
+import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
 import type { FunctionWiring } from './function-wiring';
-import { EVENTS_ACCESS, STATE_ACCESS, tableStatements } from './table-access';
+import { BRIDGES_ACCESS, EVENTS_ACCESS, STATE_ACCESS, tableStatements } from './table-access';
 
 /** The IVS rooms the relay writes to, by how it writes (a bridge channel's `mode`). */
 export interface IvsRelayRooms {
@@ -34,6 +34,7 @@ export function ivsRelayRooms(bridges: Bridges): IvsRelayRooms {
 export interface GrantTargets {
   eventsTable: ITable;
   stateTable: ITable;
+  bridgesTable: ITable;
   providerSecrets: ISecret;
   /** `execute-api:ManageConnections` resource: POST to `@connections` on the one stage. */
   postToConnectionsArn: string;
@@ -57,6 +58,11 @@ export function grantWiring(fn: IFunction, wiring: FunctionWiring, targets: Gran
       targets.stateTable,
       STATE_TABLE,
       wiring.state.map((access) => STATE_ACCESS[access]),
+    ),
+    ...tableStatements(
+      targets.bridgesTable,
+      BRIDGES_TABLE,
+      wiring.bridges.map((access) => BRIDGES_ACCESS[access]),
     ),
     ...webSocketStatements(wiring, targets),
     ...deadLetterStatements(wiring, targets),

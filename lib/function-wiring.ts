@@ -6,7 +6,7 @@ import {
   WS_ROUTES,
   type FunctionName,
 } from '../functions/definitions/functions';
-import type { EventsAccess, StateAccess } from './table-access';
+import type { BridgesAccess, EventsAccess, StateAccess } from './table-access';
 
 /**
  * How a function is invoked:
@@ -28,7 +28,7 @@ export const ASYNC_INVOCATIONS: readonly Invocation[] = ['async', 'schedule'];
  * How a function is invoked and what it may touch. Every grant a function gets follows from
  * these fields (lib/function-grants.ts); nothing is granted anywhere else.
  *
- * - `events` / `state`: table access, named after the code path that needs it (see
+ * - `events` / `state` / `bridges`: table access, named after the code path that needs it (see
  *   lib/table-access.ts for the actions and the table or index each one means).
  * - `providerSecrets`: read the ProviderSecrets secret; only these functions get its ARN.
  * - `relayRuntime`: the function builds `getRelayRuntime()`, which reads
@@ -48,6 +48,7 @@ export interface FunctionWiring {
   invocation: Invocation;
   events: readonly EventsAccess[];
   state: readonly StateAccess[];
+  bridges: readonly BridgesAccess[];
   providerSecrets: boolean;
   relayRuntime?: boolean;
   webSocketPush?: boolean;
@@ -67,6 +68,7 @@ export interface FunctionWiring {
  * the outbound adapters (provider credentials; IVS through IAM).
  */
 const DELIVERY = {
+  bridges: ['read'],
   state: ['relayState', 'listSubscribers', 'removeConnection'],
   providerSecrets: true,
   relayRuntime: true,
@@ -81,24 +83,57 @@ const DELIVERY = {
  */
 export const FUNCTION_WIRING = {
   // Reports which providers are configured, which needs the secret's keys (never returned).
-  Health: { invocation: 'sync', events: [], state: [], providerSecrets: true },
+  Health: { invocation: 'sync', events: [], state: [], bridges: [], providerSecrets: true },
   // Verifies webhook keys and secrets held in the secret, then stores.
-  Webhook: { invocation: 'sync', events: ['ingest'], state: [], providerSecrets: true },
+  Webhook: {
+    invocation: 'sync',
+    events: ['ingest'],
+    state: [],
+    bridges: ['read', 'rules'],
+    providerSecrets: true,
+  },
   // IVS authenticates by IAM (the invoke permission), so the IVS paths never read secrets.
-  IvsReview: { invocation: 'sync', events: ['ingest'], state: [], providerSecrets: false },
-  IvsChatLog: { invocation: 'async', events: ['ingest'], state: [], providerSecrets: false },
+  IvsReview: {
+    invocation: 'sync',
+    events: ['ingest'],
+    state: [],
+    bridges: ['read', 'rules'],
+    providerSecrets: false,
+  },
+  IvsChatLog: {
+    invocation: 'async',
+    events: ['ingest'],
+    state: [],
+    bridges: ['read', 'rules'],
+    providerSecrets: false,
+  },
   // Verifies the app JWT (APP_JWT_SECRET lives in the secret) and reads bridge history.
-  History: { invocation: 'sync', events: ['history'], state: [], providerSecrets: true },
+  History: {
+    invocation: 'sync',
+    events: ['history'],
+    state: [],
+    bridges: ['read'],
+    providerSecrets: true,
+  },
+  // Verifies the app JWT and its operator role, then reads and writes the bridges table.
+  Bridges: {
+    invocation: 'sync',
+    events: [],
+    state: [],
+    bridges: ['manage'],
+    providerSecrets: true,
+  },
   // Verifies the app JWT, then mints IVS tokens (IAM) or Gitple/Pingstreams tokens (secrets).
   Tokens: {
     invocation: 'sync',
     events: [],
     state: [],
+    bridges: ['read'],
     providerSecrets: true,
     ivsChatTokens: true,
   },
   // AZStack's Authentication URL: its RSA key and secret code, and APP_JWT_SECRET, are secrets.
-  AuthAzStack: { invocation: 'sync', events: [], state: [], providerSecrets: true },
+  AuthAzStack: { invocation: 'sync', events: [], state: [], bridges: [], providerSecrets: true },
   // Reads the events stream (the event source mapping grants the stream itself).
   Relay: {
     invocation: 'stream',
@@ -113,6 +148,7 @@ export const FUNCTION_WIRING = {
     invocation: 'sync',
     events: [],
     state: [],
+    bridges: [],
     providerSecrets: false,
     webSocketPush: true,
     managementEndpoint: true,
@@ -128,6 +164,7 @@ export const FUNCTION_WIRING = {
     invocation: 'sync',
     events: [],
     state: [],
+    bridges: [],
     providerSecrets: false,
     webSocketUrl: true,
   },
@@ -136,6 +173,7 @@ export const FUNCTION_WIRING = {
     invocation: 'sync',
     events: [],
     state: ['registerConnection'],
+    bridges: [],
     providerSecrets: true,
   },
   // Deletes the connection and its subscriptions (Query by the connection key, BatchWrite).
@@ -143,6 +181,7 @@ export const FUNCTION_WIRING = {
     invocation: 'sync',
     events: [],
     state: ['removeConnection'],
+    bridges: [],
     providerSecrets: false,
   },
   // Reads the stored identity (never a secret: the connection was verified at $connect),
@@ -152,6 +191,7 @@ export const FUNCTION_WIRING = {
     invocation: 'sync',
     events: ['ingest', 'history'],
     state: ['readConnection', 'subscriptions', 'sendOrder', 'removeConnection'],
+    bridges: ['read'],
     providerSecrets: false,
     relayRuntime: true,
     webSocketPush: true,
@@ -161,6 +201,7 @@ export const FUNCTION_WIRING = {
     invocation: 'schedule',
     events: ['ingest'],
     state: [],
+    bridges: ['read', 'rules'],
     providerSecrets: true,
   },
 } as const satisfies Record<FunctionName, FunctionWiring>;

@@ -58,6 +58,22 @@ export const STATE_ACCESS = {
 
 export type StateAccess = keyof typeof STATE_ACCESS;
 
+/** Access to the bridges table, one entry per code path of DynamoBridgeStore. */
+export const BRIDGES_ACCESS = {
+  // CachedBridgeSource: GetItem of the revision item every few seconds, Scan to reload.
+  read: { actions: ['dynamodb:GetItem', 'dynamodb:Scan'], on: 'table' },
+  // BridgeRuleEngine: the conditional PutItem that opens a bridge, GetItem of the winner when
+  // another delivery opened it first, UpdateItem to close it and to advance the revision.
+  rules: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' },
+  // BridgeAdmin: list and read, create (PutItem), replace, delete and revision (UpdateItem).
+  manage: {
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+    on: 'table',
+  },
+} as const satisfies Record<string, TableAccess>;
+
+export type BridgesAccess = keyof typeof BRIDGES_ACCESS;
+
 /**
  * The statements for a set of accesses to one table: one statement per table or index ARN,
  * with the union of the actions on it, so each resource appears once.

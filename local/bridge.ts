@@ -9,7 +9,9 @@ import {
   type FunctionDefinition,
   type FunctionName,
 } from '../functions/definitions/functions';
-import { createRuntime, setRuntime } from '../functions/runtime/runtime';
+import { createRuntime, getRuntime, setRuntime } from '../functions/runtime/runtime';
+import { loadBridgesFile } from '../functions/runtime/bridges-file';
+import { seedBridges } from '../functions/runtime/seed-bridges';
 import { logLevelOf } from '../functions/runtime/config';
 import { DEFAULT_DATA_DIR, resolveDevSecrets, type DevSecret } from './tooling/dev-config';
 import { lockDataFolder } from './dynamo/data-lock';
@@ -224,7 +226,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    const configError = buildRuntime(log);
+    const configError = buildRuntime(log) ?? (await seedFromFile(log));
     markReady();
 
     const bridge: LocalBridge = {
@@ -289,6 +291,27 @@ function buildRuntime(log: LocalLog): string | undefined {
   } catch (error) {
     const message = errorChain(error);
     log.error('config', `the handlers cannot start with this configuration: ${message}`);
+    return message;
+  }
+}
+
+/** Seed the bridges table from the bridges file, as a deploy does on AWS. */
+async function seedFromFile(log: LocalLog): Promise<string | undefined> {
+  const store = getRuntime().bridgeStore;
+  if (!store) return undefined;
+  try {
+    const { written, kept } = await seedBridges(store, loadBridgesFile(process.env));
+    // Load the handlers' bridges cache now, as a warm container has it, rather than inside
+    // the first request (the IVS review handler has a 200 ms budget).
+    await getRuntime().bridgeSource.current();
+    log.info(
+      'bridges',
+      `seeded from the bridges file: ${written.length} written, ${kept.length} kept`,
+    );
+    return undefined;
+  } catch (error) {
+    const message = errorChain(error);
+    log.error('bridges', `the bridges table could not be seeded: ${message}`);
     return message;
   }
 }

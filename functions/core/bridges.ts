@@ -5,10 +5,10 @@ import { EVENT_TYPES, type EventType } from './event';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
-const DIRECTIONS = ['in', 'out', 'inout'] as const;
+export const DIRECTIONS = ['in', 'out', 'inout'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-const ChannelSchema = v.object({
+export const ChannelSchema = v.object({
   provider: ProviderNameSchema,
   channel: v.pipe(v.string(), v.minLength(1)),
   direction: v.optional(v.picklist(DIRECTIONS), 'inout'),
@@ -57,7 +57,11 @@ export class Bridges {
         },
       });
       for (const channel of bridge.channels) {
-        this.byChannel.set(channelKey(channel.provider, channel.channel), { bridge, channel });
+        // An out-only channel may be shared by many bridges (e.g. the support room every
+        // rule-made bridge mirrors into); a channel that is read belongs to one bridge only.
+        const key = channelKey(channel.provider, channel.channel);
+        if (channel.direction === 'out' && this.byChannel.has(key)) continue;
+        this.byChannel.set(key, { bridge, channel });
       }
     }
   }
@@ -148,6 +152,8 @@ export function parseBridgesConfig(
           `${source}: bridge "${bridge.id}": ${field}: "${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,
         );
       }
+      // Out-only channels are written to, never read: several bridges may share one.
+      if (channel.direction === 'out') return;
       const key = channelKey(channel.provider, channel.channel);
       const other = seenChannels.get(key);
       if (other !== undefined) {

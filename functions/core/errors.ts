@@ -109,6 +109,33 @@ export class NotConfiguredError extends BridgeError {
   override readonly expose = true;
 }
 
+/** The request conflicts with what exists, e.g. a channel already in another bridge. */
+export class ConflictError extends BridgeError {
+  override readonly name = 'ConflictError';
+  override readonly status = 409;
+  override readonly code = 'conflict';
+  override readonly title = 'Conflict';
+  override readonly expose = true;
+}
+
+/** `If-Match` names a version that is no longer the current one (or nothing exists). */
+export class PreconditionFailedError extends BridgeError {
+  override readonly name = 'PreconditionFailedError';
+  override readonly status = 412;
+  override readonly code = 'precondition-failed';
+  override readonly title = 'Precondition failed';
+  override readonly expose = true;
+}
+
+/** Replacing needs `If-Match`, so two operators cannot overwrite each other unknowingly. */
+export class PreconditionRequiredError extends BridgeError {
+  override readonly name = 'PreconditionRequiredError';
+  override readonly status = 428;
+  override readonly code = 'precondition-required';
+  override readonly title = 'Precondition required';
+  override readonly expose = true;
+}
+
 /** Configuration is wrong at start-up: fail fast with the variable or field named. */
 export class ConfigError extends BridgeError {
   override readonly name = 'ConfigError';

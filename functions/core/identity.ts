@@ -20,6 +20,8 @@ export interface AppIdentity {
 }
 
 export const MODERATOR_ROLE = 'moderator';
+/** Manages bridges (`/bridges` API) and may read the history of closed or deleted ones. */
+export const OPERATOR_ROLE = 'operator';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 

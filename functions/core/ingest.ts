@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { Bridges } from './bridges';
+import type { BridgeRuleEngine } from './bridge-rule-engine';
 import { ValidationError } from './errors';
 import { CommonEventSchema, type CommonEvent } from './event';
 import { deterministicEventId } from './event-id';
@@ -18,6 +19,8 @@ export interface IngestDeps {
   botIdentities: BotIdentities;
   metrics: Metrics;
   log: Logger;
+  /** Rules that open a bridge for a new channel (before storing) and close it (after). */
+  rules?: BridgeRuleEngine;
 }
 
 export interface IngestResult {
@@ -61,8 +64,12 @@ export async function ingestNormalized(
   }
   // Build every event before writing any, so a bad draft stores nothing of its delivery.
   const bots = normalized.events.length > 0 ? await deps.botIdentities.of(provider) : [];
+  // A rule opens its bridge before anything is stored: the first event is the bridge's too.
+  const bridges = deps.rules
+    ? await deps.rules.open(provider, normalized.events, deps.bridges)
+    : deps.bridges;
   const events = normalized.events.map((draft) =>
-    toStoredEvent(provider, draft, raw, { bridges: deps.bridges, bots }),
+    toStoredEvent(provider, draft, raw, { bridges, bots }),
   );
   for (const stored of events) {
     const outcome = await deps.store.putEvent(stored);
@@ -83,6 +90,7 @@ export async function ingestNormalized(
       echo: stored.echo,
     });
   }
+  await deps.rules?.close(provider, normalized.events, bridges);
   return result;
 }
 

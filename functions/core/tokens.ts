@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import type { Bridge, BridgeChannel, Bridges } from './bridges';
+import type { Bridge, BridgeChannel } from './bridges';
+import type { BridgeSource } from './bridge-source';
 import { causeSummary } from './error-cause';
 import {
   ForbiddenError,
@@ -41,7 +42,8 @@ const TokenRequestSchema = v.object({
 
 export interface TokenIssuerDeps {
   providers: ProviderRegistry;
-  bridges: Bridges;
+  /** Bridges change at run time: each token request looks its bridge up in a fresh snapshot. */
+  bridgeSource: BridgeSource;
   /** The bridge bot's identities per provider: never handed to a user. */
   botIdentities: BotIdentities;
   secrets: SecretsSource;
@@ -75,7 +77,7 @@ export function createTokenIssuer(deps: TokenIssuerDeps): TokenIssuer {
 
       // Anything besides `bridge` (capabilities, userId, durations) is ignored by design.
       const { bridge: bridgeId } = parseWith(TokenRequestSchema, body, 'token request');
-      const bridge = deps.bridges.get(bridgeId);
+      const bridge = (await deps.bridgeSource.current([bridgeId])).get(bridgeId);
       if (bridge === undefined) throw new NotFoundError(`unknown bridge "${bridgeId}"`);
       if (!canUseBridge(identity, bridgeId)) {
         throw new ForbiddenError(`your app token does not allow bridge "${bridgeId}"`);

@@ -13,6 +13,9 @@ export const ENV_VARS = {
     'browser origins allowed to call the HTTP API, comma-separated (e.g. https://app.example.com); locally any http://localhost:* / http://127.0.0.1:* origin when unset; on AWS read at synth into the stack property corsAllowedOrigins',
   EVENTS_TABLE: 'DynamoDB events table name',
   STATE_TABLE: 'DynamoDB relay-state table name',
+  BRIDGES_TABLE: 'DynamoDB bridges table name (bridges at run time: file, API and rules)',
+  BRIDGES_CACHE_TTL_MS:
+    'how long a function uses its bridges snapshot before checking the table (default 2000)',
   EVENT_RETENTION_DAYS: 'days before stored events expire (TTL, default 30)',
   WS_MANAGEMENT_ENDPOINT:
     'API Gateway @connections endpoint, https://<api>.execute-api.<region>.amazonaws.com/<stage>',

@@ -77,6 +77,12 @@ export const FUNCTIONS = {
     memorySize: 512,
     timeoutSeconds: 10,
   },
+  Bridges: {
+    entry: 'bridges-admin.ts',
+    description: 'GET /bridges, GET|PUT|DELETE /bridges/{bridgeId}: operators manage bridges',
+    memorySize: 512,
+    timeoutSeconds: 10,
+  },
   AuthAzStack: {
     entry: 'auth-azstack.ts',
     description: 'POST /auth/azstack: AZStack Authentication URL (RSA token + md5 code)',
@@ -117,7 +123,7 @@ export type FunctionName = keyof typeof FUNCTIONS;
 export const CONSOLE_PAGE_FILE_NAME = 'console.html';
 
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   function: FunctionName;
 }
@@ -132,6 +138,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/dead-letters', function: 'DeadLettersApi' },
   { method: 'POST', path: '/dead-letters/{messageId}/replay', function: 'DeadLettersApi' },
   { method: 'GET', path: '/console', function: 'Console' },
+  { method: 'GET', path: '/bridges', function: 'Bridges' },
+  { method: 'GET', path: '/bridges/{bridgeId}', function: 'Bridges' },
+  { method: 'PUT', path: '/bridges/{bridgeId}', function: 'Bridges' },
+  { method: 'DELETE', path: '/bridges/{bridgeId}', function: 'Bridges' },
 ];
 
 /**

@@ -61,7 +61,24 @@ export const STATE_TABLE: TableDefinition = {
   globalIndexes: [{ indexName: 'byGsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
 };
 
-export const TABLES = [EVENTS_TABLE, STATE_TABLE] as const;
+/**
+ * Bridges: one item per bridge (`pk` = bridge id, `sk` = `BRIDGE`) with its document, version,
+ * origin and status, plus one revision item (`pk` = `#revision`, never a bridge id) that every
+ * write advances, so caches check one small item instead of reading the table. No stream: the
+ * caches poll the revision (functions/core/bridge-source.ts).
+ */
+export const BRIDGES_TABLE: TableDefinition = {
+  logicalName: 'Bridges',
+  tableNameEnv: 'BRIDGES_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  stream: false,
+  localIndexes: [],
+  globalIndexes: [],
+};
+
+export const TABLES = [EVENTS_TABLE, STATE_TABLE, BRIDGES_TABLE] as const;
 
 /** How long events stay before TTL removes them, unless EVENT_RETENTION_DAYS says otherwise. */
 export const DEFAULT_EVENT_RETENTION_DAYS = 30;

@@ -106,11 +106,12 @@ export function setRelayRuntime(runtime: RelayRuntime | undefined): void {
 /** The relay core's dependencies for one invocation (a stream batch or a replay run). */
 export async function relayDepsFor(
   runtime: RelayRuntime,
-  options: { deadline?: number } = {},
+  options: { deadline?: number; subjects?: readonly string[] } = {},
 ): Promise<RelayDeps> {
   const secrets = await runtime.base.secrets.load();
   return {
-    bridges: runtime.base.bridges,
+    // The batch's subjects: a bridge a rule opened moments ago is loaded, not missed.
+    bridges: await runtime.base.bridgeSource.current(options.subjects),
     adapters: runtime.adapters(secrets),
     state: runtime.state,
     broadcaster: runtime.broadcaster.forBatch(),

@@ -53,7 +53,7 @@ export function bannerLines(bridge: LocalBridge): string[] {
     '',
     '  Routes',
     ...bridge.httpRoutes.map(
-      (route) => `    ${route.method.padEnd(5)}${route.path.padEnd(30)}-> ${route.function}`,
+      (route) => `    ${route.method.padEnd(7)}${route.path.padEnd(30)}-> ${route.function}`,
     ),
     ...bridge.wsRoutes.map((route) => `    WS   ${route.routeKey.padEnd(30)}-> ${route.function}`),
     ...bridge.streamConsumers.map(

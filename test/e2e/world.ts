@@ -25,7 +25,7 @@ export interface World {
   gitple: FakeGitplePlatform;
   pingstreams: FakePingstreamsAuth;
   tiger: FakeTigerConnect;
-  appToken(sub: string, name?: string, roles?: string[]): string;
+  appToken(sub: string, name?: string, claims?: string[] | Record<string, unknown>): string;
   postWebhook(
     provider: string,
     body: unknown,
@@ -48,8 +48,13 @@ export interface Client {
   close(): void;
 }
 
-/** `env`: variables on top of the world's own (e.g. a lowered fan-out page threshold). */
-export async function startWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
+/**
+ * `env`: variables on top of the world's own (e.g. a lowered fan-out page threshold);
+ * `bridgesFile`: another bridges file than the repository's (relative to the repository).
+ */
+export async function startWorld(
+  options: { env?: Record<string, string>; bridgesFile?: string } = {},
+): Promise<World> {
   const ivs = await startFakeIvsChat({ region: 'us-west-2', reviewDeadlineMs: 2000 });
   const gitple = await startFakeGitplePlatform({
     appId: 'gitple-app',
@@ -82,7 +87,7 @@ export async function startWorld(options: { env?: Record<string, string> } = {})
       ...tiger.env,
       TIGERCONNECT_BOT_USER_ID: 'tiger-bot',
       TIGERCONNECT_WEBHOOK_KEY: TIGER_KEY,
-      BRIDGES_FILE: 'bridges.json',
+      BRIDGES_FILE: options.bridgesFile ?? 'bridges.json',
       // The bridged rooms' region: chat-log records name no room, the ARN is rebuilt with it.
       AWS_REGION: 'us-west-2',
       ...options.env,
@@ -107,11 +112,13 @@ export async function startWorld(options: { env?: Record<string, string> } = {})
   };
   // IVS calls the review handler for every message, the bridge bot's included.
   ivs.onMessage = async (input) => (await invoke('IvsReview', input)) as { ReviewResult: 'ALLOW' };
-  const appToken = (sub: string, name?: string, roles?: string[]) =>
-    jwt.sign({ sub, ...(name && { name }), ...(roles && { roles }) }, APP_JWT_SECRET, {
-      algorithm: 'HS256',
-      expiresIn: '1h',
-    });
+  // `claims`: roles as a list (the usual case), or any extra claims.
+  const appToken = (sub: string, name?: string, claims: string[] | Record<string, unknown> = {}) =>
+    jwt.sign(
+      { ...(Array.isArray(claims) ? { roles: claims } : claims), sub, ...(name && { name }) },
+      APP_JWT_SECRET,
+      { algorithm: 'HS256', expiresIn: '1h' },
+    );
   const clients: Client[] = [];
   return {
     bridge,

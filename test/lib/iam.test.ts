@@ -32,21 +32,35 @@ const TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
 ];
 
 type Access = Partial<Record<'table' | 'bySubject' | 'byGsi1', string[]>>;
+
+const READ_BRIDGES = ['dynamodb:GetItem', 'dynamodb:Scan'];
+const WRITE_BRIDGES = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
 
 /**
  * The table access each function needs, read off its code path in functions/ (the spec the
  * wiring must meet): events table and index on the left, state table and index on the right.
  */
-const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Access }> = {
+const EXPECTED_TABLE_ACCESS: Record<
+  FunctionName,
+  { events: Access; state: Access; bridges?: string[] }
+> = {
   Health: { events: {}, state: {} },
-  Webhook: { events: { table: ['dynamodb:PutItem'] }, state: {} },
-  IvsReview: { events: { table: ['dynamodb:PutItem'] }, state: {} },
-  IvsChatLog: { events: { table: ['dynamodb:PutItem'] }, state: {} },
-  History: { events: { bySubject: ['dynamodb:Query'] }, state: {} },
-  Tokens: { events: {}, state: {} },
+  Webhook: { events: { table: ['dynamodb:PutItem'] }, state: {}, bridges: WRITE_BRIDGES },
+  IvsReview: { events: { table: ['dynamodb:PutItem'] }, state: {}, bridges: WRITE_BRIDGES },
+  IvsChatLog: { events: { table: ['dynamodb:PutItem'] }, state: {}, bridges: WRITE_BRIDGES },
+  History: { events: { bySubject: ['dynamodb:Query'] }, state: {}, bridges: READ_BRIDGES },
+  Bridges: { events: {}, state: {}, bridges: WRITE_BRIDGES },
+  Tokens: { events: {}, state: {}, bridges: READ_BRIDGES },
   AuthAzStack: { events: {}, state: {} },
   Relay: {
     events: {},
@@ -60,6 +74,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
       ],
       byGsi1: ['dynamodb:Query'],
     },
+    bridges: READ_BRIDGES,
   },
   DeadLetters: {
     events: {},
@@ -73,6 +88,7 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
       ],
       byGsi1: ['dynamodb:Query'],
     },
+    bridges: READ_BRIDGES,
   },
   // The same list and replay as DeadLetters, behind the operator role.
   DeadLettersApi: {
@@ -104,8 +120,9 @@ const EXPECTED_TABLE_ACCESS: Record<FunctionName, { events: Access; state: Acces
         'dynamodb:Query',
       ],
     },
+    bridges: READ_BRIDGES,
   },
-  Pollers: { events: { table: ['dynamodb:PutItem'] }, state: {} },
+  Pollers: { events: { table: ['dynamodb:PutItem'] }, state: {}, bridges: WRITE_BRIDGES },
 };
 
 function policyView(stack: ChatBridge, resources: Resources) {
@@ -139,6 +156,7 @@ describe('IAM: least privilege in the synthesized policies', () => {
   });
   const eventsArn = arnOf(stack.eventsTable);
   const stateArn = arnOf(stack.stateTable);
+  const bridgesArn = arnOf(stack.bridgesTable);
   const resourceOf = (table: object, target: string) =>
     target === 'table' ? table : { 'Fn::Join': ['', [table, `/index/${target}`]] };
 
@@ -191,20 +209,36 @@ describe('IAM: least privilege in the synthesized policies', () => {
     }
   });
 
-  it('has one role besides the function roles: the API Gateway logging role, kept on delete', () => {
+  it('has two roles besides the function roles: API Gateway logging, and bridges seeding', () => {
     // Prepare
     const functionRoleIds = new Set(
       FUNCTION_NAMES.map((name) => logicalIdOf(stack, stack.functions[name].role)),
     );
     const cloudWatchRoleId = logicalIdOf(stack, stack.webSocket.cloudWatchRole);
+    const seedingRoleId = Object.keys(resources).find(
+      (id) => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287') && id.includes('ServiceRole'),
+    );
 
     // Act
     const others = Object.keys(resources).filter(
       (id) => resources[id]?.Type === 'AWS::IAM::Role' && !functionRoleIds.has(id),
     );
+    const seedingStatements = policies
+      .filter(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: seedingRoleId }]),
+      )
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
     // Assess
-    expect(others).toEqual([cloudWatchRoleId]);
+    expect(others.sort()).toEqual([cloudWatchRoleId, seedingRoleId].sort());
+    expect(seedingStatements.length).toBeGreaterThan(0);
+    for (const statement of seedingStatements) {
+      expect(statement).toEqual({
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: bridgesArn,
+      });
+    }
     expect(resources[cloudWatchRoleId]).toMatchObject({
       DeletionPolicy: 'Retain',
       Properties: {
@@ -268,10 +302,13 @@ describe('IAM: least privilege in the synthesized policies', () => {
       expect.arrayContaining([
         ...statementsFor(eventsArn, expected.events),
         ...statementsFor(stateArn, expected.state),
+        ...(expected.bridges ? statementsFor(bridgesArn, { table: expected.bridges }) : []),
       ]),
     );
     expect(dynamo).toHaveLength(
-      Object.keys(expected.events).length + Object.keys(expected.state).length,
+      Object.keys(expected.events).length +
+        Object.keys(expected.state).length +
+        (expected.bridges ? 1 : 0),
     );
   });
 

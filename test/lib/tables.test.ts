@@ -1,20 +1,21 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_TABLE, STATE_TABLE } from '../../functions/definitions/tables';
+import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../../functions/definitions/tables';
 import { logicalIdOf, synthTestStack } from './stack-fixture';
 
 describe('DynamoDB tables, as functions/definitions/tables.ts defines them', () => {
   const { stack, template } = synthTestStack();
 
-  it('creates exactly the two defined tables', () => {
+  it('creates exactly the three defined tables', () => {
     // Prepare / Act: synthesized once above.
     // Assess
-    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
   });
 
   it.each([
     ['events', EVENTS_TABLE, () => stack.eventsTable],
     ['state', STATE_TABLE, () => stack.stateTable],
+    ['bridges', BRIDGES_TABLE, () => stack.bridgesTable],
   ] as const)(
     'the %s table has its keys, on-demand billing, PITR, TTL and AWS-managed encryption',
     (_name, definition, table) => {

@@ -20,7 +20,8 @@ export { TEST_BRIDGES };
 
 export interface Harness {
   dynamo: EmbeddedDynamo;
-  runtime: Runtime;
+  /** The runtime with its fixed bridges, usable as ingest or relay dependencies directly. */
+  runtime: Runtime & { bridges: Bridges };
   metrics: ReturnType<typeof memoryMetrics>;
   logs: string[];
   /** Every DynamoDB request the handlers made, by command name. */
@@ -44,18 +45,20 @@ export async function startHarness(
   const logs: string[] = [];
   const metrics = memoryMetrics();
   const env = { ...dynamo.tableNames, AWS_REGION: 'us-west-2', ...options.env };
-  const runtime = createRuntime(env, {
+  const bridges = options.bridges ?? TEST_BRIDGES;
+  const base = createRuntime(env, {
     dynamo: dynamo.client,
     store: new DynamoEventStore({
       client: dynamo.client,
       tableName: dynamo.tableNames.EVENTS_TABLE!,
       retentionDays: 30,
     }),
-    bridges: options.bridges ?? TEST_BRIDGES,
+    bridges,
     secrets: envSecrets(env),
     metrics,
     log: createLogger({}, { sink: (line) => logs.push(line) }),
   });
+  const runtime = { ...base, bridges };
   setRuntime(runtime);
   return {
     dynamo,

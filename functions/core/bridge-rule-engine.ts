@@ -1,0 +1,105 @@
+import { Bridges } from './bridges';
+import { ruleBridge, ruleBridgeId, ruleOpens, type BridgeRule } from './bridge-rules';
+import type { BridgeSource } from './bridge-source';
+import type { BridgeStore } from './bridge-store';
+import type { EventDraft } from './inbound';
+import type { Logger } from './log';
+import type { ChannelIdFormat } from './provider-module';
+import type { Metrics } from './ports';
+import type { ProviderName } from './providers';
+
+export interface BridgeRuleDeps {
+  store: BridgeStore;
+  source: BridgeSource;
+  formats: Readonly<Record<ProviderName, ChannelIdFormat>>;
+  log: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+/**
+ * Bridges made on demand. Ingest asks it to `open` before it stores a delivery's events, so
+ * the first event of a new channel already carries the new bridge as its subject and the
+ * relay delivers it like any other; and to `close` after storing, so the closing event itself
+ * still belongs to the bridge while later ones do not.
+ */
+export class BridgeRuleEngine {
+  constructor(
+    private readonly rules: readonly BridgeRule[],
+    private readonly deps: BridgeRuleDeps,
+  ) {}
+
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
+
+  /** The snapshot to store these events with: `bridges` plus any bridge a rule opened. */
+  async open(
+    provider: ProviderName,
+    drafts: readonly EventDraft[],
+    bridges: Bridges,
+  ): Promise<Bridges> {
+    let current = bridges;
+    for (const draft of drafts) {
+      const found = current.forChannel(provider, draft.channel.id);
+      if (found && found.channel.direction !== 'out') continue;
+      const rule = this.rules.find((r) => ruleOpens(r, provider, draft));
+      if (!rule) continue;
+      const opened = await this.ensure(rule, provider, draft.channel.id);
+      if (opened) current = new Bridges({ bridges: [...current.all(), opened] });
+    }
+    return current;
+  }
+
+  /** Close the rule-made bridges whose rule says these events end them. */
+  async close(provider: ProviderName, drafts: readonly EventDraft[], bridges: Bridges) {
+    for (const draft of drafts) {
+      const found = bridges.forChannel(provider, draft.channel.id);
+      if (!found) continue;
+      const rule = this.rules.find(
+        (r) =>
+          r.close?.types.includes(draft.type) &&
+          ruleBridgeId(r.id, provider, draft.channel.id) === found.bridge.id,
+      );
+      if (!rule) continue;
+      if (await this.deps.store.close(found.bridge.id, this.now())) {
+        this.deps.source.invalidate();
+        this.deps.metrics.count('BridgesClosed', { rule: rule.id });
+        this.deps.log.info('rule closed a bridge', { rule: rule.id, bridge: found.bridge.id });
+      }
+    }
+  }
+
+  /**
+   * The open bridge of this rule and channel, created by one conditional write when absent:
+   * of several deliveries racing for a new channel one creates it and the others read it.
+   * A closed or deleted one stays so (the rule does not reopen what was ended).
+   */
+  private async ensure(rule: BridgeRule, provider: ProviderName, channelId: string) {
+    const bridge = ruleBridge(rule, provider, channelId);
+    if (this.deps.source.isRetired(bridge.id)) return undefined;
+    const format = this.deps.formats[provider];
+    if (format && !format.pattern.test(channelId)) {
+      this.deps.log.warn('rule matched a channel id its provider does not use', {
+        rule: rule.id,
+        provider,
+      });
+      return undefined;
+    }
+    const created = await this.deps.store.create(
+      { bridge, origin: 'rule', ruleId: rule.id },
+      this.now(),
+    );
+    if (created) {
+      this.deps.metrics.count('BridgesOpened', { rule: rule.id });
+      this.deps.log.info('rule opened a bridge', { rule: rule.id, bridge: bridge.id });
+    }
+    const record = created ?? (await this.deps.store.get(bridge.id));
+    this.deps.source.invalidate();
+    return record?.status === 'open' ? record.bridge : undefined;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { Bridges } from '../../functions/core/bridges';
+import { BridgeRuleEngine } from '../../functions/core/bridge-rule-engine';
+import { parseBridgeRules, ruleBridgeId, ruleOpens } from '../../functions/core/bridge-rules';
+import { CachedBridgeSource } from '../../functions/core/bridge-source';
+import type { EventDraft } from '../../functions/core/inbound';
+import { createLogger } from '../../functions/core/log';
+import { MemoryBridgeStore } from '../../functions/core/memory-bridge-store';
+import { memoryMetrics } from '../../functions/infra/emf-metrics';
+import { PROVIDERS } from '../../functions/providers';
+
+const FORMATS = PROVIDERS.channelIdFormats();
+const REQUEST = 'support-group-65f1c0ffee0000000000abcd-0d9f3c1e2b4a4f6e8a7b9c0d1e2f3a4b';
+
+const RULE = {
+  id: 'ps-support',
+  match: {
+    provider: 'pingstreams',
+    channel: 'support-group-.*',
+    meta: { departmentId: 'dep-1' },
+  },
+  bridge: { channels: [{ provider: 'gitple', channel: 'room-7', direction: 'out' }] },
+  close: { types: ['chat.channel.frozen'] },
+};
+
+function draft(type: EventDraft['type'], meta?: Record<string, unknown>): EventDraft {
+  return {
+    type,
+    channel: { id: REQUEST },
+    occurredAt: 0,
+    identity: ['m1'],
+    ...(meta && { message: { id: 'm1', text: 'hi', attachments: [], meta } }),
+  };
+}
+
+describe('bridge rules in the bridges file', () => {
+  it('are validated with errors naming the rule and the field', () => {
+    const parse = (rule: unknown) => () => parseBridgeRules({ rules: [rule] }, FORMATS);
+    expect(parse({ ...RULE, match: { ...RULE.match, channel: '(' } })).toThrow(
+      'bridges.json: rule "ps-support": rules.0.match.channel: not a valid regular expression',
+    );
+    expect(
+      parse({ ...RULE, bridge: { channels: [{ provider: 'gitple', channel: 'room-7' }] } }),
+    ).toThrow('rules.0.bridge.channels.0.direction: a fixed channel is shared by every bridge');
+    expect(parse({ ...RULE, match: { ...RULE.match, provider: 'nochat' } })).toThrow(
+      'rules.0.match.provider: unknown provider "nochat"',
+    );
+    expect(parse({ ...RULE, id: 'x'.repeat(48) })).toThrow('rule id: 1-47 letters');
+    expect(() => parseBridgeRules({ rules: [RULE, RULE] }, FORMATS)).toThrow('duplicate rule id');
+    expect(parseBridgeRules({ bridges: [] }, FORMATS)).toEqual([]);
+  });
+
+  it('match by provider, whole channel pattern, event type and provider metadata', () => {
+    const [rule] = parseBridgeRules({ rules: [RULE] }, FORMATS);
+    expect(
+      ruleOpens(rule!, 'pingstreams', draft('chat.message.created', { departmentId: 'dep-1' })),
+    ).toBe(true);
+    expect(
+      ruleOpens(rule!, 'pingstreams', draft('chat.message.created', { departmentId: 'x' })),
+    ).toBe(false);
+    expect(ruleOpens(rule!, 'pingstreams', draft('chat.message.created'))).toBe(false);
+    expect(
+      ruleOpens(rule!, 'gitple', draft('chat.message.created', { departmentId: 'dep-1' })),
+    ).toBe(false);
+    expect(
+      ruleOpens(rule!, 'pingstreams', draft('chat.member.joined', { departmentId: 'dep-1' })),
+    ).toBe(false);
+  });
+
+  it('derive the bridge id from the rule and the channel: `<rule>-<16 hex>`', () => {
+    const id = ruleBridgeId('ps-support', 'pingstreams', REQUEST);
+    expect(id).toMatch(/^ps-support-[0-9a-f]{16}$/);
+    expect(ruleBridgeId('ps-support', 'pingstreams', REQUEST)).toBe(id);
+    expect(ruleBridgeId('ps-support', 'pingstreams', `${REQUEST}0`)).not.toBe(id);
+  });
+});
+
+describe('BridgeRuleEngine', () => {
+  function setup() {
+    const store = new MemoryBridgeStore();
+    const source = new CachedBridgeSource(store);
+    const engine = new BridgeRuleEngine(parseBridgeRules({ rules: [RULE] }, FORMATS), {
+      store,
+      source,
+      formats: FORMATS,
+      log: createLogger({}, { sink: () => undefined }),
+      metrics: memoryMetrics(),
+    });
+    return { store, source, engine };
+  }
+  const opening = [draft('chat.message.created', { departmentId: 'dep-1' })];
+  const none = new Bridges({ bridges: [] });
+
+  it('opens one bridge for concurrent first events, and each sees it', async () => {
+    // Prepare
+    const { store, engine } = setup();
+
+    // Act
+    const snapshots = await Promise.all(
+      Array.from({ length: 10 }, () => engine.open('pingstreams', opening, none)),
+    );
+
+    // Assess
+    const id = ruleBridgeId('ps-support', 'pingstreams', REQUEST);
+    expect(await store.list()).toHaveLength(1);
+    for (const snapshot of snapshots) {
+      expect(snapshot.forChannel('pingstreams', REQUEST)?.bridge.id).toBe(id);
+      expect(snapshot.get(id)?.channels.map((c) => [c.provider, c.direction])).toEqual([
+        ['pingstreams', 'inout'],
+        ['gitple', 'out'],
+      ]);
+    }
+  });
+
+  it('closes on its close event, and does not reopen a closed bridge', async () => {
+    // Prepare
+    const { store, source, engine } = setup();
+    const opened = await engine.open('pingstreams', opening, none);
+
+    // Act
+    await engine.close('pingstreams', [draft('chat.channel.frozen')], opened);
+    await source.current();
+    const later = await engine.open('pingstreams', opening, await source.current());
+
+    // Assess
+    const [record] = await store.list();
+    expect(record).toMatchObject({ status: 'closed', origin: 'rule', ruleId: 'ps-support' });
+    expect(later.forChannel('pingstreams', REQUEST)).toBeUndefined();
+  });
+
+  it('leaves a channel that already has a bridge alone', async () => {
+    // Prepare
+    const { store, engine } = setup();
+    const existing = new Bridges({
+      bridges: [
+        {
+          id: 'static',
+          channels: [
+            { provider: 'pingstreams', channel: REQUEST, direction: 'inout', mode: 'message' },
+          ],
+          senderFormat: '{text}',
+          relay: ['chat.message.created'],
+        },
+      ],
+    });
+
+    // Act
+    const snapshot = await engine.open('pingstreams', opening, existing);
+    await engine.close('pingstreams', [draft('chat.channel.frozen')], snapshot);
+
+    // Assess
+    expect(snapshot).toBe(existing);
+    expect(await store.list()).toEqual([]);
+  });
+});
