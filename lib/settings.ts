@@ -1,8 +1,4 @@
-import {
-  ENV_VARS,
-  LOCAL_ONLY_ENV_VARS,
-  SECRET_ENV_VARS,
-} from '../functions/definitions/env-names';
+import { ENV_VARS, LOCAL_ONLY_ENV_VARS, SECRET_ENV_VARS } from '../functions/definitions/env-names';
 import { TABLES } from '../functions/definitions/tables';
 import type { ProviderDescription } from './provider-descriptions';
 

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBridgesConfig } from '../../../functions/core/bridges';
 import type { CommonEvent } from '../../../functions/core/event';
 import { createLogger } from '../../../functions/core/log';
+import {
+  MemoryBroadcaster,
+  MemoryDeadLetterQueue,
+  MemoryRelayState,
+} from '../../../functions/core/memory';
 import { relayEventTo, type RelayDeps } from '../../../functions/core/relay';
-import type { DeadLetter, DeliveryRecord, RelayState } from '../../../functions/core/relay-ports';
 import { PROVIDERS } from '../../../functions/providers';
 import { createWebhookOutboundAdapter } from '../../../functions/providers/webhook/outbound';
 import {
@@ -71,16 +75,8 @@ describe('webhook deliveries refuse customer URLs that reach inside', () => {
   };
 
   async function deliverTo(channel: string, settings: Record<string, string>) {
-    const records: DeliveryRecord[] = [];
-    const letters: DeadLetter[] = [];
-    const state: RelayState = {
-      getDelivery: async () => undefined,
-      getDeliveries: async () => new Map(),
-      putDelivery: async (record) => void records.push(record),
-      claimDeletion: async () => true,
-      findOrigin: async () => undefined,
-      findCopy: async () => undefined,
-    };
+    const deadLetters = new MemoryDeadLetterQueue();
+    const broadcaster = new MemoryBroadcaster();
     const deps: RelayDeps = {
       bridges: parseBridgesConfig(
         {
@@ -103,9 +99,9 @@ describe('webhook deliveries refuse customer URLs that reach inside', () => {
           connect,
         }),
       },
-      state,
-      broadcaster: { broadcast: async () => ({ sent: 0, gone: 0, failed: 0 }) },
-      deadLetters: { park: async (letter) => void letters.push(letter) },
+      state: new MemoryRelayState(),
+      broadcaster,
+      deadLetters,
       metrics: { count: () => undefined },
       log: createLogger({}, { sink: () => undefined }),
       sleep: async () => undefined,
@@ -115,7 +111,7 @@ describe('webhook deliveries refuse customer URLs that reach inside', () => {
       { provider: 'webhook', channel, mode: 'message' },
       deps,
     );
-    return { record, letters };
+    return { record, letters: deadLetters.letters, frames: broadcaster.frames };
   }
 
   const AWS: Record<string, string> = {};
@@ -150,14 +146,15 @@ describe('webhook deliveries refuse customer URLs that reach inside', () => {
   ])('%s fails before any connection', async (channel, settings, reason) => {
     connections.length = 0;
 
-    const { record, letters } = await deliverTo(channel, settings);
+    const { record, letters, frames } = await deliverTo(channel, settings);
 
-    expect(record).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      detail: `webhook delivery refused: ${reason}`,
-    });
-    expect(letters).toHaveLength(1);
+    const detail = `webhook delivery refused: ${reason}`;
+    expect(record).toMatchObject({ status: 'failed', attempts: 1, detail });
+    // What the bridge's clients are told, and the full event kept for a replay.
+    expect(frames).toEqual([
+      expect.objectContaining({ type: 'delivery', status: 'failed', detail }),
+    ]);
+    expect(letters).toEqual([expect.objectContaining({ event: EVENT, attempts: 1 })]);
     expect(connections).toEqual([]);
   });
 
