@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommonEvent } from '../../functions/core/event';
 import {
@@ -10,7 +9,11 @@ import {
   temporaryFolder,
   type TestBridge,
 } from '../local/local-bridge';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import {
+  postSigned,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../support/webhook-receiver';
 import { gitpleDelete, gitpleMessage } from './world';
 
 const SECRET = `whsec_${Buffer.from('e2e receiver secret, 32 bytes!!!').toString('base64')}`;
@@ -209,21 +212,8 @@ describe('webhook provider, end to end on the local runtime', () => {
         message: { text: `ticket resolved (${id})` },
       },
     });
-    const post = (body: unknown, options: { secret?: string; at?: Date } = {}) => {
-      const rawBody = JSON.stringify(body);
-      const at = options.at ?? new Date();
-      const id = (body as { id: string }).id;
-      return fetch(`${bridge.httpUrl}/webhooks/webhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': new Webhook(options.secret ?? SECRET).sign(id, at, rawBody),
-        },
-        body: rawBody,
-      });
-    };
+    const post = (body: { id: string }, options: { secret?: string; at?: Date } = {}) =>
+      postSigned(`${bridge.httpUrl}/webhooks/webhook`, body, { secret: SECRET, ...options });
 
     it('stores a signed post once and relays it to the bridge’s other members', async () => {
       const first = await post(notice('notice-1'));

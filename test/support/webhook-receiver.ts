@@ -77,3 +77,23 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       }),
   };
 }
+
+/** POSTs `body` to `url` signed as a customer's system would, with the official package. */
+export function postSigned(
+  url: string,
+  body: { id: string },
+  options: { secret: string; at?: Date },
+): Promise<Response> {
+  const rawBody = JSON.stringify(body);
+  const at = options.at ?? new Date();
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': body.id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(options.secret).sign(body.id, at, rawBody),
+    },
+    body: rawBody,
+  });
+}

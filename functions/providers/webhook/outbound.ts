@@ -78,8 +78,12 @@ export function createWebhookOutboundAdapter(options: WebhookOutboundOptions): O
         },
       });
     } catch (error) {
-      // Unreachable or too slow: an outage, worth the relay's retries.
-      throw new ProviderError('webhook receiver could not be reached', undefined, { cause: error });
+      // Unreachable or too slow: an outage, worth the relay's retries. The code (or our own
+      // timeout's message) says which, and never carries a secret.
+      const why = (error as { code?: unknown }).code ?? (error as Error).message;
+      throw new ProviderError(`webhook receiver could not be reached: ${String(why)}`, undefined, {
+        cause: error,
+      });
     }
     if (answer.status >= 300 && answer.status < 400) {
       const where = answer.location ? ` to ${answer.location}` : '';

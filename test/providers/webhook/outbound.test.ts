@@ -155,7 +155,9 @@ describe('webhook outbound adapter', () => {
         messageId: EVENT.id,
       });
       const error = await caught(webhook.send(channel('/hang'), message()));
-      expect(error).toMatchObject({ message: 'webhook receiver could not be reached' });
+      expect(error).toMatchObject({
+        message: 'webhook receiver could not be reached: no answer within 300 ms',
+      });
       expect(isRetryable(error)).toBe(true);
     } finally {
       endless.closeAllConnections();
