@@ -202,6 +202,8 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     const managementEndpoint = `http://${host}:${wsPort}/${stage}`;
 
     const localEnv: Record<string, string | undefined> = {
+      // Local receivers (customer URLs in bridges.json) listen on loopback over plain http.
+      ALLOW_LOOPBACK_HTTP: baseEnv.ALLOW_LOOPBACK_HTTP ?? 'true',
       ...options.env,
       AWS_REGION: region,
       BRIDGES_FILE: baseEnv.BRIDGES_FILE || 'bridges.json',
