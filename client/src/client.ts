@@ -33,6 +33,8 @@ export interface ClientEvents {
   state: { state: ConnectionState; attempt: number; delayMs?: number; reason?: string };
   /** Error frames from the server, and failures of the client itself (`code: 'client'`). */
   error: ErrorFrame;
+  /** The server stored a subscription: live events of that bridge flow from here on. */
+  subscribed: { bridge: string };
 }
 
 export interface ChatBridgeClientOptions {
@@ -224,6 +226,8 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
     switch (frame.type) {
       case 'event':
         return this.onEvent(frame);
+      case 'subscribed':
+        return this.emit('subscribed', { bridge: frame.bridge });
       case 'caught-up':
         return this.release(frame.bridge);
       case 'catch-up-truncated': {

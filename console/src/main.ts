@@ -67,6 +67,9 @@ function connect(): ChatBridgeClient {
         ? `reconnecting in ${(delayMs / 1000).toFixed(1)} s`
         : state;
   });
+  created.on('subscribed', ({ bridge }) => {
+    byId('connection').dataset.subscribed = bridge;
+  });
   created.on('event', ({ event }) => addLiveEvent(event));
   created.on('delivery', (frame) => board.update(frame));
   created.on('error', (frame) =>

@@ -21,6 +21,8 @@ describe('live console, in a real browser', () => {
     const operator = world.appToken('olga', 'Olga', ['operator']);
     await page.goto(`${world.bridge.httpUrl}/console#token=${operator}`);
     await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+    // Live events flow once the server stored the subscription.
+    await page.locator('#connection[data-subscribed="support"]').waitFor({ timeout: 15_000 });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
