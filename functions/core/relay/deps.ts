@@ -27,6 +27,12 @@ export interface RelayDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Epoch ms after which no retry wait may end: the Lambda's own deadline, less a margin. */
   deadline?: number;
+  /**
+   * How many times the stream retries a record it is handed back before it gives up on it
+   * (its `retryAttempts`): the relay parks a record itself before then, so all that fails
+   * lands in the dead-letter queue whole. Unbounded when not given.
+   */
+  streamRetryAttempts?: number;
 }
 
 /** A stored event as the relay reads it from the stream. */
