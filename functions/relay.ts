@@ -1,5 +1,6 @@
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { relayBatch, type BatchRecord } from './core/relay';
+import { RELAY_STREAM_SETTINGS } from './definitions/relay-settings';
 import { decodeStreamImage, type EventItem } from './infra/event-item-codec';
 import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
 
@@ -24,6 +25,8 @@ export async function relayStreamBatch(
 ): Promise<DynamoDBBatchResponse> {
   const records = event.Records.map(toBatchRecord).filter((r): r is BatchRecord => r !== undefined);
   const deps = await relayDepsFor(getRelayRuntime(), {
+    // The relay parks what the stream is about to give up on, so all of it can be replayed.
+    streamRetryAttempts: RELAY_STREAM_SETTINGS.retryAttempts,
     ...(context && {
       deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
     }),

@@ -84,7 +84,7 @@ export function setRelayRuntime(runtime: RelayRuntime | undefined): void {
 /** The relay core's dependencies for one invocation (a stream batch or a replay run). */
 export async function relayDepsFor(
   runtime: RelayRuntime,
-  options: { deadline?: number } = {},
+  options: Pick<RelayDeps, 'deadline' | 'streamRetryAttempts'> = {},
 ): Promise<RelayDeps> {
   const secrets = await runtime.base.secrets.load();
   return {
@@ -96,5 +96,8 @@ export async function relayDepsFor(
     metrics: runtime.base.metrics,
     log: runtime.base.log,
     ...(options.deadline !== undefined && { deadline: options.deadline }),
+    ...(options.streamRetryAttempts !== undefined && {
+      streamRetryAttempts: options.streamRetryAttempts,
+    }),
   };
 }
