@@ -18,6 +18,7 @@ import { ivsRelayRooms, grantWiring } from './function-grants';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
 import { HouseFunction, type BundlingMode } from './house-function';
 import { BridgeHttpApi, DEFAULT_THROTTLE, type ThrottleDefaults } from './http-api';
+import { IvsChatLogging } from './ivs-chat-logging';
 import { IvsIngest } from './ivs-ingest';
 import { RelayStreams, createDeliveryDeadLetterQueue } from './relay';
 import { FunctionSchedules } from './schedules';
@@ -64,6 +65,7 @@ export class ChatBridgeStack extends Stack {
   readonly relay: RelayStreams;
   readonly schedules: FunctionSchedules;
   readonly ivs: IvsIngest;
+  readonly ivsChatLogging: IvsChatLogging;
 
   constructor(scope: Construct, id: string, props: ChatBridgeStackProps) {
     super(scope, id, props);
@@ -118,6 +120,10 @@ export class ChatBridgeStack extends Stack {
       roomArns: props.bridges.channelsOf('ivs'),
       reviewHandler: this.functions.IvsReview.function,
       chatLogHandler: this.functions.IvsChatLog.function,
+    });
+    this.ivsChatLogging = new IvsChatLogging(this, 'IvsChatLogging', {
+      roomArns: props.bridges.channelsOf('ivs'),
+      logGroup: this.ivs.chatLogGroup,
     });
 
     this.addOutputs(props.providers);
@@ -201,9 +207,10 @@ export class ChatBridgeStack extends Stack {
       description: 'CloudWatch Logs destination for IVS chat logging (deletes and events)',
       value: this.ivs.chatLogGroup.logGroupName,
     });
-    new CfnOutput(this, 'IvsChatLoggingSetup', {
-      description: 'How to attach the chat-log group to each bridged room',
-      value: `aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=${this.ivs.chatLogGroup.logGroupName}}; then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>`,
+    new CfnOutput(this, 'IvsChatLoggingConfigurationArn', {
+      description:
+        'Attached to every bridged room in this account and region by the stack; for a room elsewhere: aws ivschat create-logging-configuration there with this log group, then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <its arn>',
+      value: this.ivsChatLogging.configuration.attrArn,
     });
     new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
       description: 'Deliveries that failed after every retry, with their full payload',

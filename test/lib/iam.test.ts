@@ -190,7 +190,7 @@ describe('IAM: least privilege in the synthesized policies', () => {
     }
   });
 
-  it('has one role besides the function roles: the API Gateway logging role, kept on delete', () => {
+  it('has two roles besides the function roles: the API Gateway logging role, kept on delete, and the chat-logging attacher’s', () => {
     // Prepare
     const functionRoleIds = new Set(
       FUNCTION_NAMES.map((name) => logicalIdOf(stack, stack.functions[name].role)),
@@ -203,7 +203,20 @@ describe('IAM: least privilege in the synthesized policies', () => {
     );
 
     // Assess
-    expect(others).toEqual([cloudWatchRoleId]);
+    const attacherRoleId = others.find((id) => id !== cloudWatchRoleId)!;
+    expect(others).toEqual(expect.arrayContaining([cloudWatchRoleId, attacherRoleId]));
+    expect(others).toHaveLength(2);
+    const attacherActions = Object.values(resources)
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: attacherRoleId }]),
+      )
+      .flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: { Action: string }[] }).Statement,
+      )
+      .map((statement) => statement.Action);
+    expect(new Set(attacherActions)).toEqual(new Set(['ivschat:UpdateRoom']));
     expect(resources[cloudWatchRoleId]).toMatchObject({
       DeletionPolicy: 'Retain',
       Properties: {

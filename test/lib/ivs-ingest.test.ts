@@ -75,9 +75,12 @@ describe('IVS ingest paths', () => {
     });
   });
 
-  it('outputs the review handler ARN, the chat-log group name and how to attach it', () => {
+  it('outputs the review handler ARN, the chat-log group name and the logging configuration', () => {
     // Act
-    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const outputs = template.toJSON().Outputs as Record<
+      string,
+      { Value: unknown; Description?: string }
+    >;
 
     // Assess
     expect(outputs.IvsReviewHandlerArn?.Value).toEqual({
@@ -86,8 +89,11 @@ describe('IVS ingest paths', () => {
     expect(outputs.IvsChatLogGroupName?.Value).toEqual({
       Ref: logicalIdOf(stack, stack.ivs.chatLogGroup),
     });
-    expect(JSON.stringify(outputs.IvsChatLoggingSetup?.Value)).toContain(
-      'aws ivschat create-logging-configuration',
+    expect(outputs.IvsChatLoggingConfigurationArn?.Value).toEqual({
+      'Fn::GetAtt': [stack.getLogicalId(stack.ivsChatLogging.configuration), 'Arn'],
+    });
+    expect(outputs.IvsChatLoggingConfigurationArn?.Description).toContain(
+      'aws ivschat update-room',
     );
   });
 });
