@@ -68,6 +68,7 @@ export class RelayStreams extends Construct {
       const source = new DynamoEventSource(entry.table, {
         startingPosition: StartingPosition[settings.startingPosition],
         batchSize: settings.batchSize,
+        // 0 (see RELAY_STREAM_SETTINGS): each shard poll hands its records over at once.
         maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
         retryAttempts: settings.retryAttempts,
         bisectBatchOnError: settings.bisectBatchOnError,

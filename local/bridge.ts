@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createLogger } from '../functions/core/log';
 import type { Metrics } from '../functions/core/ports';
 import {
@@ -9,16 +8,9 @@ import {
   WS_ROUTES,
   type FunctionDefinition,
 } from '../functions/definitions/functions';
-import { RELAY_STREAM_SETTINGS } from '../functions/definitions/relay-settings';
 import { createRuntime, setRuntime } from '../functions/runtime/runtime';
 import { logLevelOf } from '../functions/runtime/config';
-import { TABLES } from '../functions/definitions/tables';
-import {
-  DEFAULT_DATA_DIR,
-  resolveDevSecrets,
-  STREAM_FAILURES_FILE,
-  type DevSecret,
-} from './tooling/dev-config';
+import { DEFAULT_DATA_DIR, resolveDevSecrets, type DevSecret } from './tooling/dev-config';
 import { lockDataFolder } from './dynamo/data-lock';
 import { startEmbeddedDynamo } from './dynamo/embedded-dynamo';
 import { FunctionHost, type FunctionModule } from './lambda/function-host';
@@ -28,16 +20,11 @@ import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
 import { closeServer, listen } from './tooling/net';
 import { writeConsolePage } from './console/console-page';
 import { startSqsEmulator } from './sqs/sqs-emulator';
-import { StreamFailureDestination } from './dynamo/stream-failures';
-import { StreamPoller, type FailedStreamBatch, type StreamSettings } from './dynamo/stream-poller';
-import { startStreamProxy, type StreamedTable } from './dynamo/stream-proxy';
+import { startLocalStream, type StreamConsumerSpec } from './dynamo/local-stream';
+import type { FailedStreamBatch, StreamSettings } from './dynamo/stream-poller';
 import { createWsGateway, type WsRouteSpec } from './gateway/ws-gateway';
 
-/** A stream consumer as STREAM_CONSUMERS declares one; tests may name their own functions. */
-export interface StreamConsumerSpec {
-  table: string;
-  function: string;
-}
+export type { StreamConsumerSpec } from './dynamo/local-stream';
 
 /** The local dead-letter queue (SQS emulation) behind DEAD_LETTER_QUEUE_URL. */
 export const DEAD_LETTER_QUEUE_NAME = 'chat-bridge-dead-letters';
@@ -137,7 +124,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
     }
   }
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const unlock = dataDir ? lockDataFolder(dataDir) : () => undefined;
+  const unlock = dataDir ? await lockDataFolder(dataDir) : () => undefined;
   const devSecrets = resolveDevSecrets({ env: baseEnv, dataDir });
 
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
@@ -158,63 +145,21 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
   ];
   const restoreEnv: Record<string, string | undefined> = {};
   try {
-    const streamedTables: StreamedTable[] = [];
-    for (const definition of TABLES) {
-      if (!definition.stream) continue;
-      const tableName = dynamo.tableNames[definition.tableNameEnv]!;
-      const described = await dynamo.client.send(
-        new DescribeTableCommand({ TableName: tableName }),
-      );
-      const label = (described.Table?.CreationDateTime ?? new Date(0))
-        .toISOString()
-        .replace(/Z$/, '');
-      streamedTables.push({
-        tableName,
-        definition,
-        streamArn: described.Table?.TableArn
-          ? `${described.Table.TableArn.replace(/:us-east-1:/, `:${region}:`)}/stream/${label}`
-          : `arn:aws:dynamodb:${region}:000000000000:table/${tableName}/stream/${label}`,
-      });
-    }
-    const settings: StreamSettings = { ...RELAY_STREAM_SETTINGS, ...options.streamSettings };
-    const consumers = streamConsumers.map((consumer) => {
-      const table = streamedTables.find((t) => t.definition.logicalName === consumer.table);
-      if (!table) {
-        throw new Error(`STREAM_CONSUMERS: table "${consumer.table}" is not a table with a stream`);
-      }
-      return { functionName: consumer.function, table, settings };
-    });
-    const failures = new StreamFailureDestination(
-      dataDir && join(dataDir, STREAM_FAILURES_FILE),
-      log,
-    );
-    const poller = new StreamPoller({
-      consumers,
-      invoke: (name, event) => functionHost.invoke(name, event),
-      log,
+    const stream = await startLocalStream({
+      dynamo,
       region,
-      onFailure: (batch) => failures.accept(batch),
-      retryDelayMs: options.streamRetryDelayMs,
-    });
-    const proxy = await startStreamProxy({
-      target: dynamo.endpoint,
-      tables: streamedTables,
-      region,
-      log,
       host,
-      onRecord: (table, record) => poller.publish(table, record),
+      log,
+      ...(dataDir && { dataDir }),
+      streamConsumers,
+      ...(options.streamSettings && { streamSettings: options.streamSettings }),
+      invoke: (name, event) => functionHost.invoke(name, event),
+      ...(options.streamRetryDelayMs !== undefined && {
+        retryDelayMs: options.streamRetryDelayMs,
+      }),
+      ...(options.drainTimeoutMs !== undefined && { drainTimeoutMs: options.drainTimeoutMs }),
     });
-    closers.unshift(async () => {
-      const drained = await poller.drain(options.drainTimeoutMs ?? 2000);
-      const left = poller.close();
-      if (!drained && left > 0) {
-        log.warn(
-          'stream',
-          `${left} stream record(s) were still queued at shutdown and not delivered`,
-        );
-      }
-      await proxy.close();
-    });
+    closers.unshift(() => stream.close());
 
     const sqs = await startSqsEmulator({
       host,
@@ -252,7 +197,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       BRIDGES_FILE: baseEnv.BRIDGES_FILE || 'bridges.json',
       ...Object.fromEntries(devSecrets.map((secret) => [secret.name, secret.value])),
       ...dynamo.tableNames,
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
       DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
       WS_MANAGEMENT_ENDPOINT: managementEndpoint,
@@ -276,7 +221,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       wsUrl: `ws://${host}:${wsPort}`,
       managementEndpoint,
       invokeEndpoint: `${httpUrl}/2015-03-31/functions/{name}/invocations`,
-      dynamoEndpoint: proxy.endpoint,
+      dynamoEndpoint: stream.endpoint,
       deadLetterQueueUrl,
       region,
       dataDir,
@@ -286,7 +231,7 @@ export async function startLocalBridge(options: LocalBridgeOptions = {}): Promis
       httpRoutes,
       wsRoutes,
       streamConsumers,
-      streamFailures: failures.batches,
+      streamFailures: stream.failures,
       ...(configError && { configError }),
       startupMs: Math.round(performance.now() - started),
       close: async () => {

@@ -47,6 +47,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // `npm start` runs this under the tsx launcher, which cannot pass a SIGKILL on: without this
+  // an orphaned runtime would live on, holding the data folder and the ports.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stopping) stop('the launching process exited');
+  }, 1000).unref();
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,13 @@
  */
 export const RELAY_STREAM_SETTINGS = {
   batchSize: 25,
-  maxBatchingWindowSeconds: 1,
+  /**
+   * No batching delay: chat that arrives a second late feels broken. Lambda already polls a
+   * shard four times a second and hands over whatever is waiting at each poll (up to
+   * batchSize), so a window only adds latency; under load batches fill by themselves. The
+   * local emulation hands a record over as soon as it is written, batching what waits.
+   */
+  maxBatchingWindowSeconds: 0,
   retryAttempts: 5,
   bisectBatchOnError: true,
   reportBatchItemFailures: true,

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { LocalLog } from '../tooling/log';
-import type { FailedStreamBatch } from './stream-poller';
+import type { FailedStreamBatch } from './stream-batch';
 
 /**
  * The on-failure destination of the local stream consumers: failed batches are kept in memory

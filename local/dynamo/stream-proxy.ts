@@ -8,6 +8,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { TableDefinition } from '../../functions/definitions/tables';
 import type { LocalLog } from '../tooling/log';
 import { closeServer, listen, readBody } from '../tooling/net';
+import type { StreamLog } from './stream-log';
 import { changeOf, sequenceNumbers, streamRecord, type Item } from './stream-records';
 
 export interface StreamedTable {
@@ -23,6 +24,8 @@ export interface StreamProxyOptions {
   region: string;
   log: LocalLog;
   onRecord: (table: StreamedTable, record: DynamoDBRecord) => void;
+  /** With a data folder: every record is logged there before its write is acknowledged. */
+  streamLog?: StreamLog;
   host?: string;
   port?: number;
 }
@@ -51,7 +54,9 @@ interface Forwarded {
 export async function startStreamProxy(options: StreamProxyOptions): Promise<StreamProxy> {
   const target = new URL(options.target);
   const tables = new Map(options.tables.map((table) => [table.tableName, table]));
-  const nextSequence = sequenceNumbers();
+  const logged = options.streamLog?.records() ?? [];
+  // New sequence numbers follow the persisted ones even if the clock went back.
+  const nextSequence = sequenceNumbers(Date.now, logged.at(-1)?.record.dynamodb?.SequenceNumber);
   let writeQueue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
     const result = writeQueue.then(work);
@@ -143,6 +148,42 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
     return result;
   };
 
+  /** The records of a write from the items before and after it, logged, then published. */
+  const emit = (
+    intent: number | undefined,
+    targets: { table: StreamedTable; key: Item }[],
+    before: (Item | undefined)[],
+    after: (Item | undefined)[],
+  ) => {
+    const records: { table: StreamedTable; record: DynamoDBRecord }[] = [];
+    targets.forEach(({ table, key }, index) => {
+      const eventName = changeOf(before[index], after[index]);
+      if (!eventName) return;
+      const record = streamRecord({
+        eventName,
+        keys: key,
+        newImage: after[index],
+        sequenceNumber: nextSequence(),
+        region: options.region,
+        streamArn: table.streamArn,
+      });
+      records.push({ table, record });
+    });
+    if (intent !== undefined) {
+      options.streamLog!.commit(
+        intent,
+        records.map(({ table, record }) => ({ table: table.definition.logicalName, record })),
+      );
+    }
+    for (const { table, record } of records) {
+      try {
+        options.onRecord(table, record);
+      } catch (error) {
+        options.log.error('stream', 'stream record not delivered to the poller', { error });
+      }
+    }
+  };
+
   const streamedWrite = async (
     headers: IncomingHttpHeaders,
     path: string,
@@ -153,30 +194,53 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
       const before = await Promise.all(
         targets.map(({ table, key }) => getItem(table.tableName, key)),
       );
-      const answer = await forward(headers, path, body);
-      if (answer.status !== 200) return answer;
+      // Logged before the store sees the write: a crash between the write and its records
+      // leaves this intent, which the next start completes (see recoverUnfinished).
+      const intent = options.streamLog?.begin(
+        targets.map(({ table, key }, index) => ({
+          table: table.definition.logicalName,
+          key,
+          before: before[index],
+        })),
+      );
+      let answer: Forwarded;
+      try {
+        answer = await forward(headers, path, body);
+      } catch (error) {
+        if (intent !== undefined) options.streamLog!.commit(intent, []);
+        throw error;
+      }
+      if (answer.status !== 200) {
+        if (intent !== undefined) options.streamLog!.commit(intent, []);
+        return answer;
+      }
       const after = await Promise.all(
         targets.map(({ table, key }) => getItem(table.tableName, key)),
       );
-      targets.forEach(({ table, key }, index) => {
-        const eventName = changeOf(before[index], after[index]);
-        if (!eventName) return;
-        const record = streamRecord({
-          eventName,
-          keys: key,
-          newImage: after[index],
-          sequenceNumber: nextSequence(),
-          region: options.region,
-          streamArn: table.streamArn,
-        });
-        try {
-          options.onRecord(table, record);
-        } catch (error) {
-          options.log.error('stream', 'stream record not delivered to the poller', { error });
-        }
-      });
+      emit(intent, targets, before, after);
       return answer;
     });
+
+  /** Writes a crash cut off between the store and the log: their records, from the store now. */
+  const recoverUnfinished = async () => {
+    const byName = new Map(options.tables.map((table) => [table.definition.logicalName, table]));
+    for (const intent of options.streamLog?.unfinished() ?? []) {
+      const targets = intent.targets.flatMap(({ table, key, before }) => {
+        const streamed = byName.get(table);
+        return streamed ? [{ table: streamed, key, before }] : [];
+      });
+      const after = await Promise.all(
+        targets.map(({ table, key }) => getItem(table.tableName, key)),
+      );
+      emit(
+        intent.id,
+        targets,
+        targets.map((target) => target.before),
+        after,
+      );
+    }
+  };
+  await recoverUnfinished();
 
   const server: Server = createServer((incoming, outgoing) => {
     void (async () => {

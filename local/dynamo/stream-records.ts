@@ -5,10 +5,11 @@ export type Item = Record<string, AttributeValue>;
 
 /**
  * Stream sequence numbers: numeric strings of one fixed width, increasing across writes and
- * across restarts (the clock leads), so string order is stream order as on AWS.
+ * across restarts (the clock leads, and `after` — the last persisted one — is a floor), so
+ * string order is stream order as on AWS.
  */
-export function sequenceNumbers(now: () => number = Date.now): () => string {
-  let last = 0n;
+export function sequenceNumbers(now: () => number = Date.now, after?: string): () => string {
+  let last = after ? BigInt(after) : 0n;
   return () => {
     const candidate = BigInt(now()) * 1_000_000n;
     last = candidate > last ? candidate : last + 1n;

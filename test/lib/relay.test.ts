@@ -23,7 +23,8 @@ describe('relay: the events stream and the delivery dead-letter queue', () => {
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.eventsTable), 'StreamArn'] },
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: RELAY_STREAM_SETTINGS.batchSize,
-      MaximumBatchingWindowInSeconds: RELAY_STREAM_SETTINGS.maxBatchingWindowSeconds,
+      // No batching delay (issue 9): a relayed chat message never waits for a window.
+      MaximumBatchingWindowInSeconds: 0,
       MaximumRetryAttempts: RELAY_STREAM_SETTINGS.retryAttempts,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -43,6 +44,7 @@ describe('relay: the events stream and the delivery dead-letter queue', () => {
     // Assess: the literal expectations above are these values; a drift breaks one side.
     expect(RELAY_STREAM_SETTINGS).toMatchObject({
       batchSize: 25,
+      maxBatchingWindowSeconds: 0,
       retryAttempts: 5,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,

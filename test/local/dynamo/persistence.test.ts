@@ -1,7 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { startTestBridge, temporaryFolder, type TestBridge } from '../local-bridge';
+import { eventually, startTestBridge, temporaryFolder, type TestBridge } from '../local-bridge';
 
 async function putMarker(bridge: TestBridge) {
   await bridge.dynamo.send(
@@ -103,5 +105,59 @@ describe('local runtime data folder lock', () => {
     const third = await startTestBridge({ dataDir: data.path, streamConsumers: [] });
     await third.close();
     data.remove();
+  });
+});
+
+describe('local runtime data folder lock left by a killed runtime', () => {
+  /** A process killed but never reaped (its parent does not wait): what a SIGKILL leaves. */
+  async function zombie(): Promise<{ pid: number; parent: ChildProcess }> {
+    const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const pid = await new Promise<number>((resolvePid) =>
+      parent.stdout.once('data', (data: Buffer) => resolvePid(Number(String(data).trim()))),
+    );
+    process.kill(pid, 'SIGKILL');
+    await eventually('the zombie', () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+    return { pid, parent };
+  }
+
+  it('takes over a lock whose owner was killed and not yet reaped', async () => {
+    // Prepare
+    const data = temporaryFolder();
+    const dead = await zombie();
+    writeFileSync(join(data.path, 'runtime.lock'), String(dead.pid));
+    try {
+      // Act
+      const bridge = await startTestBridge({ dataDir: data.path, streamConsumers: [] });
+      // Assess
+      expect(JSON.parse(readFileSync(join(data.path, 'runtime.lock'), 'utf8'))).toMatchObject({
+        pid: process.pid,
+      });
+      await bridge.close();
+    } finally {
+      dead.parent.kill('SIGKILL');
+      data.remove();
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to another process', async () => {
+    // Prepare: the pid is alive, but started after the lock was written.
+    const data = temporaryFolder();
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    writeFileSync(
+      join(data.path, 'runtime.lock'),
+      JSON.stringify({ pid: other.pid, started: '1' }),
+    );
+    try {
+      // Act
+      const bridge = await startTestBridge({ dataDir: data.path, streamConsumers: [] });
+      // Assess
+      expect(bridge.dataDir).toBe(data.path);
+      await bridge.close();
+    } finally {
+      other.kill('SIGKILL');
+      data.remove();
+    }
   });
 });

@@ -6,48 +6,10 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LocalBridgeOptions } from '../../../local/bridge';
-import {
-  eventually,
-  startTestBridge,
-  temporaryFolder,
-  testFunction,
-  type TestBridge,
-} from '../local-bridge';
-
-const FAST = { maxBatchingWindowSeconds: 0.05 };
-
-/** Item `name` in partition `pk`; `name` doubles as the sort key and as a readable tag. */
-function put(bridge: TestBridge, pk: string, name: string, extra: Record<string, string> = {}) {
-  return bridge.dynamo.send(
-    new PutItemCommand({
-      TableName: bridge.tableNames.EVENTS_TABLE,
-      Item: {
-        pk: { S: pk },
-        sk: { S: name },
-        ...Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, { S: value }])),
-      },
-    }),
-  );
-}
-
-const nameOf = (record: DynamoDBRecord) => record.dynamodb!.Keys!.sk!.S!;
-const pkOf = (record: DynamoDBRecord) => record.dynamodb!.Keys!.pk!.S!;
-
-function consumer(
-  handler: (event: DynamoDBStreamEvent) => unknown,
-  options: Partial<LocalBridgeOptions> = {},
-): Partial<LocalBridgeOptions> {
-  return {
-    functions: { Consumer: testFunction() },
-    modules: { Consumer: { handler: async (event: DynamoDBStreamEvent) => handler(event) } },
-    streamConsumers: [{ table: 'Events', function: 'Consumer' }],
-    streamRetryDelayMs: 20,
-    ...options,
-  };
-}
+import { eventually, startTestBridge, temporaryFolder, type TestBridge } from '../local-bridge';
+import { consumer, gate, nameOf, pkOf, put } from './stream-helpers';
 
 describe('local DynamoDB stream emulation', () => {
   let bridge: TestBridge | undefined;
@@ -60,7 +22,7 @@ describe('local DynamoDB stream emulation', () => {
     const records: DynamoDBRecord[] = [];
     bridge = await startTestBridge(
       consumer((event) => records.push(...event.Records), {
-        streamSettings: { ...FAST, filterPatterns: [] },
+        streamSettings: { filterPatterns: [] },
       }),
     );
 
@@ -111,9 +73,7 @@ describe('local DynamoDB stream emulation', () => {
 
   it("applies the relay's filter (INSERT only) and emits nothing for a failed conditional write", async () => {
     const records: DynamoDBRecord[] = [];
-    bridge = await startTestBridge(
-      consumer((event) => records.push(...event.Records), { streamSettings: FAST }),
-    );
+    bridge = await startTestBridge(consumer((event) => records.push(...event.Records)));
     await put(bridge, 'room-1', 'm1', { text: 'hello' });
     await put(bridge, 'room-1', 'm1', { text: 'changed' });
 
@@ -138,10 +98,12 @@ describe('local DynamoDB stream emulation', () => {
     const processed: string[] = [];
     const failuresLeft = new Map([['a2', 2]]);
     const batches: string[][] = [];
+    const held = gate();
     bridge = await startTestBridge(
       consumer(
-        (event) => {
-          batches.push(event.Records.map(nameOf));
+        async (event) => {
+          await held.hold(event);
+          batches.push(held.withoutGate(event.Records.map(nameOf)));
           const failedKeys = new Set<string>();
           const batchItemFailures: { itemIdentifier: string }[] = [];
           for (const record of event.Records) {
@@ -153,71 +115,96 @@ describe('local DynamoDB stream emulation', () => {
               batchItemFailures.push({ itemIdentifier: record.dynamodb!.SequenceNumber! });
               continue;
             }
-            processed.push(nameOf(record));
+            if (nameOf(record) !== 'gate') processed.push(nameOf(record));
           }
           return { batchItemFailures };
         },
-        { streamSettings: { ...FAST, maxBatchingWindowSeconds: 0.5 }, streamRetryDelayMs: 100 },
+        { streamRetryDelayMs: 100 },
       ),
     );
 
+    await put(bridge, 'G', 'gate');
     for (const name of ['a1', 'b1', 'a2', 'b2', 'a3', 'b3'])
       await put(bridge, name[0]!.toUpperCase(), name);
+    held.open();
 
     await eventually('all six records', () => processed.length === 6);
     expect(processed.filter((name) => name.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
     expect(processed.filter((name) => name.startsWith('b'))).toEqual(['b1', 'b2', 'b3']);
     // B finished in the first batch, before A's failing record got through.
     expect(processed.indexOf('b3')).toBeLessThan(processed.indexOf('a2'));
-    expect(batches[0]).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
-    expect(batches.slice(1)).toEqual([
+    expect(batches[0]).toEqual([]);
+    expect(batches[1]).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+    expect(batches.slice(2)).toEqual([
       ['a2', 'a3'],
       ['a2', 'a3'],
     ]);
     expect(bridge.streamFailures).toHaveLength(0);
   });
 
-  it('sends a record that fails past retryAttempts to the on-failure destination and moves on', async () => {
+  it('hands a poison record to the on-failure destination, whole, and goes on with the rest of its key', async () => {
+    // Prepare: a consumer that keeps order as the relay does — after a failed record it
+    // leaves the rest of that key for the retry.
     const data = temporaryFolder();
     const processed: string[] = [];
     let poisonCalls = 0;
+    const held = gate();
     try {
       bridge = await startTestBridge(
         consumer(
-          (event) => ({
-            batchItemFailures: event.Records.flatMap((record) => {
+          async (event) => {
+            await held.hold(event);
+            const failedKeys = new Set<string>();
+            const batchItemFailures: { itemIdentifier: string }[] = [];
+            for (const record of event.Records) {
+              if (failedKeys.has(pkOf(record))) continue;
               if (nameOf(record) === 'poison') {
                 poisonCalls += 1;
-                return [{ itemIdentifier: record.dynamodb!.SequenceNumber! }];
+                failedKeys.add(pkOf(record));
+                batchItemFailures.push({ itemIdentifier: record.dynamodb!.SequenceNumber! });
+                continue;
               }
-              processed.push(nameOf(record));
-              return [];
-            }),
-          }),
-          { dataDir: data.path, streamSettings: { ...FAST, retryAttempts: 2 } },
+              if (nameOf(record) !== 'gate') processed.push(nameOf(record));
+            }
+            return { batchItemFailures };
+          },
+          { dataDir: data.path, streamSettings: { retryAttempts: 2 } },
         ),
       );
 
-      await put(bridge, 'P', 'poison');
-      await put(bridge, 'P', 'after');
+      // Act: the poison record in the middle of its key's records, all in one batch.
+      await put(bridge, 'G', 'gate');
+      for (const name of ['before1', 'before2', 'poison', 'after1', 'after2'])
+        await put(bridge, 'P', name, { text: `text of ${name}` });
+      held.open();
 
-      const [failed] = await eventually('a failed batch', () =>
-        bridge!.streamFailures.length > 0 ? bridge!.streamFailures : undefined,
-      );
+      // Assess
+      await eventually('every record after the poison one', () => processed.length === 4);
+      expect(processed).toEqual(['before1', 'before2', 'after1', 'after2']);
       expect(poisonCalls).toBe(3);
+      const [failed] = bridge.streamFailures;
+      expect(bridge.streamFailures).toHaveLength(1);
       expect(failed).toMatchObject({
         functionName: 'Consumer',
         requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 },
         DDBStreamBatchInfo: { batchSize: 1 },
       });
       expect(failed!.records.map(nameOf)).toEqual(['poison']);
-      await eventually('the record after the poison one', () => processed.includes('after'));
       const saved = readFileSync(join(data.path, 'stream-failures.jsonl'), 'utf8')
         .trim()
         .split('\n');
       expect(saved).toHaveLength(1);
+      // The whole image, so the failure can be replayed from the file alone.
       expect(JSON.parse(saved[0]!)).toMatchObject({
-        records: [{ dynamodb: { Keys: { sk: { S: 'poison' } } } }],
+        records: [
+          {
+            eventName: 'INSERT',
+            dynamodb: {
+              Keys: { pk: { S: 'P' }, sk: { S: 'poison' } },
+              NewImage: { pk: { S: 'P' }, sk: { S: 'poison' }, text: { S: 'text of poison' } },
+            },
+          },
+        ],
       });
       expect(bridge.lines.some((line) => line.includes('on-failure destination'))).toBe(true);
     } finally {
@@ -230,18 +217,22 @@ describe('local DynamoDB stream emulation', () => {
   it('bisects a batch whose invocation throws until the failing record is alone', async () => {
     const processed: string[] = [];
     const batchSizes: number[] = [];
+    const held = gate();
     bridge = await startTestBridge(
       consumer(
-        (event) => {
+        async (event) => {
+          await held.hold(event);
+          if (event.Records.length === 1 && nameOf(event.Records[0]!) === 'gate') return {};
           batchSizes.push(event.Records.length);
           if (event.Records.some((record) => nameOf(record) === 'bomb')) throw new Error('boom');
           processed.push(...event.Records.map(nameOf));
           return {};
         },
-        { streamSettings: { ...FAST, maxBatchingWindowSeconds: 0.5, retryAttempts: 1 } },
+        { streamSettings: { retryAttempts: 1 } },
       ),
     );
 
+    await put(bridge, 'G', 'gate');
     for (const [pk, name] of [
       ['K1', 'x1'],
       ['K2', 'bomb'],
@@ -250,6 +241,7 @@ describe('local DynamoDB stream emulation', () => {
     ] as const) {
       await put(bridge, pk, name);
     }
+    held.open();
 
     await eventually('the failed bomb', () => bridge!.streamFailures.length > 0);
     await eventually('the three good records', () => processed.length === 3);

@@ -1,0 +1,82 @@
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProviderProxy {
+  /** Give this to the runtime instead of the provider's URL. */
+  url: string;
+  /** Sends (requests `isSend` picks) received, and those not yet answered. */
+  sends: number;
+  inFlight: number;
+  /** When the last send was received or answered (epoch ms). */
+  lastActivity: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through HTTP proxy in front of a provider fake, to make a provider slow or to act at
+ * the moment a given send arrives: `beforeSend` runs before a send is forwarded and may hold it
+ * (answering `'drop'` resets the connection and the provider never sees the send).
+ */
+export async function startProviderProxy(options: {
+  target: string;
+  isSend: (req: IncomingMessage) => boolean;
+  beforeSend?: (sendNumber: number) => Promise<'forward' | 'drop'> | 'forward' | 'drop';
+}): Promise<ProviderProxy> {
+  const target = new URL(options.target);
+  const sockets = new Set<import('node:net').Socket>();
+  const proxy: ProviderProxy = {
+    url: '',
+    sends: 0,
+    inFlight: 0,
+    lastActivity: Date.now(),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((req, res) => {
+    const send = options.isSend(req);
+    const body: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => body.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        if (send) {
+          proxy.sends += 1;
+          proxy.inFlight += 1;
+          proxy.lastActivity = Date.now();
+          res.once('close', () => {
+            proxy.inFlight -= 1;
+            proxy.lastActivity = Date.now();
+          });
+          if ((await options.beforeSend?.(proxy.sends)) === 'drop') {
+            req.socket.destroy();
+            return;
+          }
+        }
+        const outgoing = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+          },
+          (incoming) => {
+            res.writeHead(incoming.statusCode ?? 502, incoming.headers);
+            incoming.pipe(res);
+          },
+        );
+        outgoing.on('error', () => res.destroy());
+        outgoing.end(Buffer.concat(body));
+      })();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy;
+}
