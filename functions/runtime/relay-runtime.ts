@@ -24,6 +24,8 @@ export interface RelayRuntime {
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
+  /** Accepted sends whose record could not be written, for the stream's retry. */
+  unrecorded: NonNullable<RelayDeps['unrecorded']>;
   adapters(secrets: SecretValues): Partial<Record<ProviderName, OutboundAdapter>>;
 }
 
@@ -45,6 +47,7 @@ export function createRelayRuntime(
   return {
     base,
     fanOut,
+    unrecorded: overrides.unrecorded ?? new Map(),
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
     broadcaster:
@@ -95,6 +98,7 @@ export async function relayDepsFor(
     deadLetters: runtime.deadLetters,
     metrics: runtime.base.metrics,
     log: runtime.base.log,
+    unrecorded: runtime.unrecorded,
     ...(options.deadline !== undefined && { deadline: options.deadline }),
     ...(options.streamRetryAttempts !== undefined && {
       streamRetryAttempts: options.streamRetryAttempts,

@@ -101,6 +101,7 @@ export function relayWorld() {
       { sink: (line) => logs.push(JSON.parse(line) as { level: string; message: string }) },
     ),
     now,
+    unrecorded: new Map(),
     sleep: async (ms) => {
       sleeps.push(ms);
       clock.now += ms;

@@ -27,15 +27,22 @@ export async function relayEventTo(
     : await deps.state.getDelivery(event.id, key);
   const settle: Settle = (status, detail, extra = {}) =>
     recordDelivery(deps, bridgeId, event, target, { status, detail, ...extra });
-  if (done?.status === SENDING && !options.replay) {
-    // A provider call whose outcome was never recorded: the relay stopped during it, or every
-    // write of its outcome failed. Calling again could post the message twice, and the
-    // providers have no idempotency key to ask with, so it is taken as delivered (at most
-    // once), said so in the record, and counted for operators.
+  // A send the provider accepted whose record could not be written: record it, do not resend.
+  const accepted = deps.unrecorded?.get(deliveryKey(event.id, key));
+  if (accepted && (!done || done.status === SENDING || done.status === 'retrying')) {
+    const record = await settle(accepted.status, accepted.detail, accepted);
+    deps.unrecorded!.delete(deliveryKey(event.id, key));
+    return record;
+  }
+  if (done?.status === SENDING) {
+    // A provider call whose outcome is unknown: the relay stopped during it, or every write
+    // of its outcome failed in a container that is gone. The providers take no idempotency
+    // key, so the choice is a possible duplicate or a possible loss: it is sent again (at
+    // least once), counted and logged so operators can check the target.
     deps.metrics.count('DeliveriesUnknown', { provider: target.provider });
-    deps.log.warn('delivery outcome unknown; not sent again', { eventId: event.id, target: key });
-    return settle('delivered', 'outcome of the last provider call unknown; not sent again', {
-      attempts: done.attempts,
+    deps.log.warn('delivery outcome unknown; sending again (may duplicate)', {
+      eventId: event.id,
+      target: key,
     });
   }
   // A stream retry re-reads the batch: what was settled before is not delivered again.
@@ -43,7 +50,8 @@ export async function relayEventTo(
   const settled =
     done &&
     done.status !== 'retrying' &&
-    !(options.replay && (done.status === 'failed' || done.status === SENDING));
+    done.status !== SENDING &&
+    !(options.replay && done.status === 'failed');
   if (settled) return done;
 
   const adapter = deps.adapters[target.provider];
@@ -54,7 +62,7 @@ export async function relayEventTo(
     return settle('skipped', `${event.type} is not relayed to providers, only messages are`);
 
   // Attempts made by earlier invocations count: the limit holds across stream retries.
-  const retrying = done?.status === 'retrying' ? done : undefined;
+  const retrying = done?.status === 'retrying' || done?.status === SENDING ? done : undefined;
   // The provider's Retry-After holds across invocations: before it ends, no call is made
   // (and no attempt counted); a rest that fits here is waited out, a longer one handed back.
   const wait = retrying?.notBefore ? Date.parse(retrying.notBefore) - nowOf(deps) : 0;

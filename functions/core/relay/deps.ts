@@ -33,6 +33,12 @@ export interface RelayDeps {
    * lands in the dead-letter queue whole. Unbounded when not given.
    */
   streamRetryAttempts?: number;
+  /**
+   * Outcomes a provider accepted whose delivery record could not be written, by
+   * `deliveryKey`, kept for the container's life: the stream's retry (same shard, same warm
+   * container) records them instead of calling the provider again.
+   */
+  unrecorded?: Map<string, Outcome & { attempts: number }>;
 }
 
 /** A stored event as the relay reads it from the stream. */

@@ -4,7 +4,7 @@ import type { DeliveryTarget } from '../outbound';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs } from '../retry';
 import { parkFailedDelivery } from './dead-letters';
 import { nowOf, type Outcome, type RelayDeps, type Settle } from './deps';
-import { SENDING, type DeliveryRecord } from './ports';
+import { deliveryKey, SENDING, type DeliveryRecord } from './ports';
 import { writeDurably } from './record';
 import { targetKey } from './targets';
 
@@ -74,8 +74,20 @@ export async function withRetries(
       continue;
     }
     // The provider accepted it: from here only the record is written again, never the call.
-    return settle(outcome.status, outcome.detail, { ...outcome, attempts });
+    try {
+      return await settle(outcome.status, outcome.detail, { ...outcome, attempts });
+    } catch (error) {
+      remember(deps, deliveryKey(event.id, targetKey(target)), { ...outcome, attempts });
+      throw error;
+    }
   }
+}
+
+/** Kept for the stream's retry; bounded, the oldest forgotten first. */
+function remember(deps: RelayDeps, key: string, outcome: Outcome & { attempts: number }) {
+  if (!deps.unrecorded) return;
+  deps.unrecorded.set(key, outcome);
+  if (deps.unrecorded.size > 1000) deps.unrecorded.delete(deps.unrecorded.keys().next().value!);
 }
 
 /** A delivery waiting out a provider's Retry-After beyond this invocation: the stream keeps it. */

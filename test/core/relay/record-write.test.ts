@@ -50,4 +50,27 @@ describe('a delivery record that fails to save', () => {
     expect(world.ivs.calls).toHaveLength(1);
     expect(world.deadLetters.letters).toHaveLength(0);
   });
+
+  it('after the relay died during the call (an intent, nothing remembered), sends once more and counts the outcome unknown', async () => {
+    const world = relayWorld();
+    const event = gitpleMessage('1');
+    const ivsTarget = 'ivs#arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
+    await world.state.putDelivery({
+      eventId: event.id,
+      target: ivsTarget,
+      status: 'sending',
+      attempts: 1,
+      updatedAt: new Date(0).toISOString(),
+    });
+
+    expect(await relayBatch([batchRecord(event, 1)], world.deps)).toEqual([]);
+
+    expect(world.ivs.calls).toHaveLength(1);
+    expect(await world.state.getDelivery(event.id, ivsTarget)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+    });
+    const counts = (world.deps.metrics as { counts: Map<string, number> }).counts;
+    expect(counts.get('DeliveriesUnknown|provider=ivs')).toBe(1);
+  });
 });
