@@ -89,13 +89,14 @@ export function relayWorld() {
   const deadLetters = new MemoryDeadLetterQueue();
   const sleeps: number[] = [];
   const logs: { level: string; message: string }[] = [];
+  const metrics = memoryMetrics();
   const deps: RelayDeps = {
     bridges: TEST_BRIDGES,
     adapters: { ivs, pingstreams, tigerconnect: tiger },
     state,
     broadcaster: new MemoryBroadcaster(),
     deadLetters,
-    metrics: memoryMetrics(),
+    metrics,
     log: createLogger(
       {},
       { sink: (line) => logs.push(JSON.parse(line) as { level: string; message: string }) },
@@ -107,5 +108,5 @@ export function relayWorld() {
       clock.now += ms;
     },
   };
-  return { clock, ivs, pingstreams, tiger, state, deadLetters, sleeps, logs, deps };
+  return { clock, metrics, ivs, pingstreams, tiger, state, deadLetters, sleeps, logs, deps };
 }

@@ -70,7 +70,6 @@ describe('a delivery record that fails to save', () => {
       status: 'delivered',
       attempts: 2,
     });
-    const counts = (world.deps.metrics as { counts: Map<string, number> }).counts;
-    expect(counts.get('DeliveriesUnknown|provider=ivs')).toBe(1);
+    expect(world.metrics.counts.get('DeliveriesUnknown|provider=ivs')).toBe(1);
   });
 });
