@@ -6,6 +6,7 @@ import { createLocalLog, errorChain } from './tooling/log';
 
 /** `npm start`: the whole bridge on loopback, configured from the environment and `.env`. */
 async function main(): Promise<void> {
+  const parent = process.ppid; // before anything can tell the launcher this process is up
   const envFile = loadDotEnv();
   let cli;
   try {
@@ -49,7 +50,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   // `npm start` runs this under the tsx launcher, which cannot pass a SIGKILL on: without this
   // an orphaned runtime would live on, holding the data folder and the ports.
-  const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent && !stopping) stop('the launching process exited');
   }, 1000).unref();
