@@ -1,5 +1,6 @@
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { relayBatch, type BatchRecord } from './core/relay';
+import { RELAY_STREAM_SETTINGS } from './definitions/relay-settings';
 import { decodeStreamImage, type EventItem } from './infra/event-item-codec';
 import { getRelayRuntime, relayDepsFor } from './runtime/relay-runtime';
 
@@ -25,6 +26,8 @@ export async function relayStreamBatch(
   const records = event.Records.map(toBatchRecord).filter((r): r is BatchRecord => r !== undefined);
   const deps = await relayDepsFor(getRelayRuntime(), {
     subjects: [...new Set(records.map((record) => record.input.event.subject))],
+    // The relay parks what the stream is about to give up on, so all of it can be replayed.
+    streamRetryAttempts: RELAY_STREAM_SETTINGS.retryAttempts,
     ...(context && {
       deadline: Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
     }),

@@ -24,6 +24,7 @@ export interface ChatBridgeOutputs {
   azStackAuthUrl: ChatBridgeOutput;
   ivsReviewHandlerArn: ChatBridgeOutput;
   ivsChatLogGroupName: ChatBridgeOutput;
+  ivsChatLoggingConfigurationArn: ChatBridgeOutput;
   deliveryDeadLetterQueueUrl: ChatBridgeOutput;
   deadLettersFunctionName: ChatBridgeOutput;
   asyncFailuresQueueUrl: ChatBridgeOutput;
@@ -68,9 +69,13 @@ export function bridgeOutputs(
       value: bridge.functions.IvsReview.function.functionArn,
     },
     ivsChatLogGroupName: {
-      description:
-        'CloudWatch Logs destination for IVS chat logging (deletes and events): aws ivschat create-logging-configuration --destination-configuration cloudWatchLogs={logGroupName=<this value>}, then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <logging-configuration-arn>',
+      description: 'CloudWatch Logs destination for IVS chat logging (deletes and events)',
       value: bridge.ivs.chatLogGroup.logGroupName,
+    },
+    ivsChatLoggingConfigurationArn: {
+      description:
+        'Attached to every bridged room in this account and region by the stack; for a room elsewhere: aws ivschat create-logging-configuration there with this log group, then aws ivschat update-room --identifier <room-arn> --logging-configuration-identifiers <its arn>',
+      value: bridge.ivsChatLogging.configuration.attrArn,
     },
     deliveryDeadLetterQueueUrl: {
       description: 'Deliveries that failed after every retry, with their full payload',

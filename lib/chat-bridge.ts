@@ -20,6 +20,7 @@ import { ivsRelayRooms, grantWiring } from './function-grants';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
 import { HouseFunction, type BundlingMode } from './house-function';
 import { BridgeHttpApi, DEFAULT_THROTTLE, type ThrottleDefaults } from './http-api';
+import { IvsChatLogging } from './ivs-chat-logging';
 import { IvsIngest } from './ivs-ingest';
 import { RelayStreams, createDeliveryDeadLetterQueue } from './relay';
 import { FunctionSchedules } from './schedules';
@@ -80,6 +81,7 @@ export class ChatBridge extends Construct {
   readonly relay: RelayStreams;
   readonly schedules: FunctionSchedules;
   readonly ivs: IvsIngest;
+  readonly ivsChatLogging: IvsChatLogging;
   readonly alarms: ChatBridgeAlarms;
   /** Every URL, ARN and name an operator needs, typed (the app turns them into stack outputs). */
   readonly outputs: ChatBridgeOutputs;
@@ -147,6 +149,10 @@ export class ChatBridge extends Construct {
       roomArns: props.bridges.channelsOf('ivs'),
       reviewHandler: this.functions.IvsReview.function,
       chatLogHandler: this.functions.IvsChatLog.function,
+    });
+    this.ivsChatLogging = new IvsChatLogging(this, 'IvsChatLogging', {
+      roomArns: props.bridges.channelsOf('ivs'),
+      logGroup: this.ivs.chatLogGroup,
     });
 
     this.alarms = new ChatBridgeAlarms(this, 'Alarms', {

@@ -34,7 +34,7 @@ const report = await runSoak({
   log: (line) => console.log(`soak: ${line}`),
 });
 console.log(
-  `soak: ${values.messages} messages + 1 poison in ${report.seconds} s; crashes ${report.crashes}; webhook posts retried ${report.postsRetried}; faults injected ${JSON.stringify(report.faults)}; dead letters ${report.parkedBeforeReplay} parked, ${report.replayed} replayed`,
+  `soak: ${values.messages} messages + 1 poison in ${report.seconds} s; crashes ${report.crashes}; sends resent after an unknown outcome ${report.unknownOutcomes}; webhook posts retried ${report.postsRetried}; faults injected ${JSON.stringify(report.faults)}; dead letters ${report.parkedBeforeReplay} parked, ${report.replayed} replayed`,
 );
 for (const [target, t] of Object.entries(report.targets)) {
   console.log(

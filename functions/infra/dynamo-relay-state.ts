@@ -6,13 +6,13 @@ import {
   type AttributeValue,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { channelKey, isProviderName, type ProviderName } from '../core/providers';
 import { batchWriteAll } from './dynamo-batch-write';
 import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
   deliveryKey,
   type DeliveryRecord,
-  type DeliveryStatus,
   type MessageCopy,
   type MessageRef,
   type RelayState,
@@ -21,9 +21,29 @@ import {
 /** Delivery records and the message-id map outlive retries and restarts, not forever. */
 const STATE_RETENTION_SECONDS = 30 * 86_400;
 
-const refKey = (ref: MessageRef) => `MAP#${channelKey(ref.provider, ref.channel)}#${ref.messageId}`;
+/** DynamoDB's key limits, in UTF-8 bytes. */
+const PARTITION_KEY_BYTES = 2048;
+const SORT_KEY_BYTES = 1024;
+
+/**
+ * A key within DynamoDB's limit: as it is when it fits, else its prefix and a SHA-256 of it.
+ * One over-long channel or event id must never fail a request that carries other keys (a
+ * BatchGetItem fails whole); the full values are kept as attributes of the item.
+ */
+function fitKey(prefix: string, value: string, limitBytes: number): string {
+  const key = `${prefix}${value}`;
+  if (Buffer.byteLength(key) <= limitBytes) return key;
+  return `${prefix}~sha256~${createHash('sha256').update(value).digest('hex')}`;
+}
+
+const refKey = (ref: MessageRef) =>
+  fitKey(
+    'MAP#',
+    `${channelKey(ref.provider, ref.channel)}#${ref.messageId}`,
+    PARTITION_KEY_BYTES - 4,
+  );
 const copySortKey = (target: { provider: ProviderName; channel: string }) =>
-  `COPY#${channelKey(target.provider, target.channel)}`;
+  fitKey('COPY#', channelKey(target.provider, target.channel), SORT_KEY_BYTES);
 
 export class DynamoRelayState implements RelayState {
   constructor(
@@ -79,10 +99,13 @@ export class DynamoRelayState implements RelayState {
     const expiresAt = this.expiresAt();
     const deliveryItem: Record<string, AttributeValue> = {
       ...deliveryItemKey(record.eventId, record.target),
+      eventId: { S: record.eventId },
+      target: { S: record.target },
       status: { S: record.status },
       attempts: { N: String(record.attempts) },
       ...(record.detail && { detail: { S: record.detail } }),
       ...(record.targetMessageId && { targetMessageId: { S: record.targetMessageId } }),
+      ...(record.notBefore && { notBefore: { S: record.notBefore } }),
       updatedAt: { S: record.updatedAt },
       expiresAt,
     };
@@ -125,7 +148,7 @@ export class DynamoRelayState implements RelayState {
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
-            pk: { S: `DEL#${refKey(root)}` },
+            pk: { S: fitKey('DEL#', refKey(root), PARTITION_KEY_BYTES) },
             sk: { S: 'CLAIM' },
             eventId: { S: eventId },
             expiresAt: this.expiresAt(),
@@ -175,17 +198,22 @@ export class DynamoRelayState implements RelayState {
 }
 
 function deliveryItemKey(eventId: string, target: string): Record<string, AttributeValue> {
-  return { pk: { S: `DLV#${eventId}` }, sk: { S: target } };
+  return {
+    pk: { S: fitKey('DLV#', eventId, PARTITION_KEY_BYTES) },
+    sk: { S: fitKey('', target, SORT_KEY_BYTES) },
+  };
 }
 
 function toDeliveryRecord(item: Record<string, AttributeValue>): DeliveryRecord {
   return {
-    eventId: (item.pk?.S ?? '').slice('DLV#'.length),
-    target: item.sk?.S ?? '',
-    status: item.status?.S as DeliveryStatus,
+    // Items written before the ids were kept as attributes carry them in their keys only.
+    eventId: item.eventId?.S ?? (item.pk?.S ?? '').slice('DLV#'.length),
+    target: item.target?.S ?? item.sk?.S ?? '',
+    status: item.status?.S as DeliveryRecord['status'],
     attempts: Number(item.attempts?.N ?? 0),
     ...(item.detail?.S && { detail: item.detail.S }),
     ...(item.targetMessageId?.S && { targetMessageId: item.targetMessageId.S }),
+    ...(item.notBefore?.S && { notBefore: item.notBefore.S }),
     updatedAt: item.updatedAt?.S ?? '',
   };
 }

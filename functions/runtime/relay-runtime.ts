@@ -32,6 +32,8 @@ export interface RelayRuntime {
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
+  /** Accepted sends whose record could not be written, for the stream's retry. */
+  unrecorded: NonNullable<RelayDeps['unrecorded']>;
   adapters(secrets: SecretValues): Partial<Record<ProviderName, OutboundAdapter>>;
 }
 
@@ -50,6 +52,7 @@ export function createRelayRuntime(
   return {
     base,
     fanOut,
+    unrecorded: overrides.unrecorded ?? new Map(),
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
     sendOrder: overrides.sendOrder ?? new DynamoSendOrderStore(base.dynamo, stateTable),
@@ -106,7 +109,9 @@ export function setRelayRuntime(runtime: RelayRuntime | undefined): void {
 /** The relay core's dependencies for one invocation (a stream batch or a replay run). */
 export async function relayDepsFor(
   runtime: RelayRuntime,
-  options: { deadline?: number; subjects?: readonly string[] } = {},
+  options: Pick<RelayDeps, 'deadline' | 'streamRetryAttempts'> & {
+    subjects?: readonly string[];
+  } = {},
 ): Promise<RelayDeps> {
   const secrets = await runtime.base.secrets.load();
   return {
@@ -118,6 +123,10 @@ export async function relayDepsFor(
     deadLetters: runtime.deadLetters,
     metrics: runtime.base.metrics,
     log: runtime.base.log,
+    unrecorded: runtime.unrecorded,
     ...(options.deadline !== undefined && { deadline: options.deadline }),
+    ...(options.streamRetryAttempts !== undefined && {
+      streamRetryAttempts: options.streamRetryAttempts,
+    }),
   };
 }

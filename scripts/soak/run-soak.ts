@@ -40,6 +40,11 @@ export interface SoakReport {
   replayed: number;
   faults: Record<string, number>;
   crashes: number;
+  /**
+   * Sends the relay found announced but never settled (in flight at the kill) and made again:
+   * the one place a duplicate can come from, since providers take no idempotency key.
+   */
+  unknownOutcomes: number;
   postsRetried: number;
   seconds: number;
 }
@@ -200,6 +205,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       replayed,
       faults,
       crashes,
+      unknownOutcomes: runtime.lines.filter((line) => line.includes('delivery outcome unknown'))
+        .length,
       postsRetried,
       seconds: Math.round((Date.now() - started) / 1000),
     };

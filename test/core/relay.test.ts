@@ -307,8 +307,10 @@ describe('relay', () => {
     expect(first).toEqual(['21']);
     expect(ivs.sent).toHaveLength(0);
     expect(letters).toHaveLength(0);
-    // The stream retries with a fresh budget; the attempt limit (4) still holds overall.
+    // The stream retries once the wait is over, with a fresh budget; the attempt limit (4)
+    // still holds overall.
     for (let invocation = 0; invocation < 5 && letters.length === 0; invocation += 1) {
+      clock += 10_000;
       deps.deadline = clock + 20_000;
       await relayBatch(batch, deps);
     }

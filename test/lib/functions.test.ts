@@ -14,7 +14,7 @@ describe('every deployed function, built by the house construct', () => {
     resources[logicalIdOf(stack, stack.functions[name].function)];
 
   it('deploys one Lambda per FUNCTIONS entry, each built by its own house construct', () => {
-    // Act / Assess: plus the one CDK provides behind the bridges-seeding custom resources.
+    // Act / Assess: plus the one CDK provides behind every AwsCustomResource (bridges seeding, IVS chat logging).
     template.resourceCountIs('AWS::Lambda::Function', Object.keys(FUNCTIONS).length + 1);
     expect([...FUNCTION_NAMES].sort()).toEqual(Object.keys(FUNCTIONS).sort());
     for (const name of FUNCTION_NAMES) expect(stack.node.tryFindChild(name)).toBeDefined();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { IVS_CHAT_PRINCIPAL } from '../../lib/ivs-ingest';
 import { ROOM_A, ROOM_B, logicalIdOf, synthTestStack } from './stack-fixture';
 
@@ -75,7 +76,7 @@ describe('IVS ingest paths', () => {
     });
   });
 
-  it('outputs the review handler ARN, the chat-log group name and how to attach it', () => {
+  it('outputs the review handler ARN, the chat-log group name and the logging configuration', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<
       string,
@@ -89,8 +90,14 @@ describe('IVS ingest paths', () => {
     expect(outputs.IvsChatLogGroupName?.Value).toEqual({
       Ref: logicalIdOf(stack, stack.ivs.chatLogGroup),
     });
-    expect(outputs.IvsChatLogGroupName?.Description).toContain(
-      'aws ivschat create-logging-configuration',
+    expect(outputs.IvsChatLoggingConfigurationArn?.Value).toEqual({
+      'Fn::GetAtt': [
+        Stack.of(stack).getLogicalId(stack.ivsChatLogging.configuration as CfnElement),
+        'Arn',
+      ],
+    });
+    expect(outputs.IvsChatLoggingConfigurationArn?.Description).toContain(
+      'aws ivschat update-room',
     );
     expect(outputs.IvsChatLoggingSetup).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildChatBridgeApp } from '../../bin/app';
@@ -79,7 +79,8 @@ export function resourcesOf(template: Template): Resources {
 
 /** The template logical id of a construct's CloudFormation resource. */
 export function logicalIdOf(_bridge: ChatBridge, construct: IConstruct): string {
-  const resource = construct.node.defaultChild as CfnElement | undefined;
+  const resource = (construct instanceof CfnElement ? construct : construct.node.defaultChild) as
+    CfnElement | undefined;
   if (!resource) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   return Stack.of(construct).getLogicalId(resource);
 }

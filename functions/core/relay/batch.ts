@@ -1,6 +1,8 @@
+import { parkBeforeStreamGivesUp } from './dead-letters';
 import { relayEventTo } from './deliver';
 import type { RelayDeps } from './deps';
-import { lanesOf, type BatchRecord } from './lanes';
+import { countHandBacks, HAND_BACKS_TARGET, isLastChance } from './hand-backs';
+import { lanesOf, type BatchRecord, type PartitionLanes } from './lanes';
 import type { KnownDeliveries } from './ports';
 import { targetKey } from './targets';
 import { pushToClients, webTarget } from './web-fanout';
@@ -9,7 +11,8 @@ import { pushToClients, webTarget } from './web-fanout';
  * Relay a stream batch. Each (partition, target) pair is one lane, delivered in stream order;
  * lanes run concurrently, so a target that is waiting out a Retry-After holds up only its own
  * lane. Returns the identifiers to report as batch item failures: for each partition, the
- * first record whose relay could not even be settled (a state or queue write failed).
+ * first record whose relay could not even be settled (a state or queue write failed). A
+ * record the stream is about to give up on is parked in the dead-letter queue instead.
  */
 export async function relayBatch(
   records: readonly BatchRecord[],
@@ -26,34 +29,22 @@ export async function relayBatch(
       failed.set(record.partitionKey, record);
   };
 
-  const lanesByPartition = lanesOf(records, deps);
-
-  // Every delivery record the batch could touch, read in one go: a stream retry skips what
-  // was settled without a read per (event, target).
-  let known: KnownDeliveries;
-  try {
-    known = await deps.state.getDeliveries(
-      lanesByPartition.flatMap(({ partition, laneByTarget }) => [
-        ...partition.map((record) => ({
-          eventId: record.input.event.id,
-          target: webTarget(record),
-        })),
-        ...[...laneByTarget.values()].flatMap((lane) =>
-          lane.records.map((record) => ({
-            eventId: record.input.event.id,
-            target: targetKey(lane.target),
-          })),
-        ),
-      ]),
-    );
-  } catch (error) {
-    for (const { partition } of lanesByPartition) if (partition[0]) markFailed(partition[0], error);
-    return [...failed.values()].map((record) => record.itemIdentifier);
-  }
-
   const lanes: Promise<void>[] = [];
-  for (const { partition, laneByTarget } of lanesByPartition) {
-    lanes.push(pushToClients(partition, deps, known, markFailed));
+  const knownByRecord = new Map<BatchRecord, KnownDeliveries>();
+  for (const { partitionLanes, known } of await readDeliveries(lanesOf(records, deps), deps)) {
+    const { partition, laneByTarget } = partitionLanes;
+    for (const record of partition) knownByRecord.set(record, known ?? new Map());
+    // Clients catch up from history by cursor: a push the stream is about to give up on is
+    // dropped (logged and counted) rather than holding the channel until it is lost.
+    const pushFailed = (record: BatchRecord, error: unknown) => {
+      if (!isLastChance(record, known ?? new Map(), deps)) return markFailed(record, error);
+      deps.log.error('push to clients dropped before the stream gives up', {
+        eventId: record.input.event.id,
+        error,
+      });
+      deps.metrics.count('ClientPushesDropped', {});
+    };
+    lanes.push(pushToClients(partition, deps, known ?? new Map(), pushFailed));
     for (const lane of laneByTarget.values()) {
       lanes.push(
         (async () => {
@@ -64,8 +55,17 @@ export async function relayBatch(
               markFailed(record, new Error('an earlier record of this channel did not settle'));
               continue;
             }
-            await relayEventTo(record.input, lane.target, deps, { known }).catch((error: unknown) =>
-              markFailed(record, error),
+            await relayEventTo(record.input, lane.target, deps, known ? { known } : {}).catch(
+              async (error: unknown) => {
+                if (!isLastChance(record, known ?? new Map(), deps))
+                  return markFailed(record, error);
+                await parkBeforeStreamGivesUp(deps, {
+                  event: record.input.event,
+                  target: lane.target,
+                  bridgeId: deps.bridges.get(record.input.event.subject)?.id ?? '',
+                  error,
+                }).catch((parkError: unknown) => markFailed(record, parkError));
+              },
             );
           }
         })(),
@@ -73,5 +73,57 @@ export async function relayBatch(
     }
   }
   await Promise.all(lanes);
-  return [...failed.values()].map((record) => record.itemIdentifier);
+  const reported = [...failed.values()].map((record) => record.itemIdentifier);
+  await countHandBacks(
+    records.filter((record) => knownByRecord.has(record)),
+    new Set(reported),
+    new Map([...knownByRecord.values()].flatMap((known) => [...known])),
+    deps,
+  );
+  return reported;
+}
+
+/**
+ * Every delivery record the batch could touch, read in one go, so a stream retry skips what
+ * was settled without a read per (event, target). When that read fails (a key the store
+ * refuses, a throttle), each partition is read on its own, and a partition that still
+ * cannot be read reads its deliveries one by one: one bad key never fails the others.
+ */
+async function readDeliveries(
+  lanesByPartition: PartitionLanes[],
+  deps: RelayDeps,
+): Promise<{ partitionLanes: PartitionLanes; known: KnownDeliveries | undefined }[]> {
+  const keysOf = ({ partition, laneByTarget }: PartitionLanes) => [
+    ...partition.flatMap((record) => [
+      { eventId: record.input.event.id, target: HAND_BACKS_TARGET },
+      // Only a bridge's own events are pushed to its clients.
+      ...(deps.bridges.get(record.input.event.subject)
+        ? [{ eventId: record.input.event.id, target: webTarget(record) }]
+        : []),
+    ]),
+    ...[...laneByTarget.values()].flatMap((lane) =>
+      lane.records.map((record) => ({
+        eventId: record.input.event.id,
+        target: targetKey(lane.target),
+      })),
+    ),
+  ];
+  try {
+    const known = await deps.state.getDeliveries(lanesByPartition.flatMap(keysOf));
+    return lanesByPartition.map((partitionLanes) => ({ partitionLanes, known }));
+  } catch (error) {
+    deps.log.warn('batch-wide delivery read failed; reading each channel on its own', { error });
+    return Promise.all(
+      lanesByPartition.map(async (partitionLanes) => ({
+        partitionLanes,
+        known: await deps.state.getDeliveries(keysOf(partitionLanes)).catch((partError) => {
+          deps.log.warn('delivery read of a channel failed; reading them one by one', {
+            partitionKey: partitionLanes.partition[0]?.partitionKey,
+            error: partError,
+          });
+          return undefined;
+        }),
+      })),
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { nowOf, type RelayDeps } from './deps';
+import { recordDelivery } from './record';
 import { targetKey } from './targets';
 import { causeSummary } from '../error-cause';
 
@@ -16,9 +17,10 @@ export async function parkFailedDelivery(
     bridgeId: string;
     attempts: number;
     error: unknown;
+    notBefore?: string;
   },
 ): Promise<void> {
-  const { event, target, bridgeId, attempts } = failure;
+  const { event, target, bridgeId, attempts, notBefore } = failure;
   const full = describeForOperators(failure.error);
   deps.log.warn('delivery failed; parked in the dead-letter queue', {
     eventId: event.id,
@@ -33,6 +35,7 @@ export async function parkFailedDelivery(
     attempts,
     error: full,
     failedAt: new Date(nowOf(deps)).toISOString(),
+    ...(notBefore && { notBefore }),
   });
   deps.metrics.count('DeliveriesFailed', { provider: target.provider });
 }
@@ -46,4 +49,30 @@ function describeForOperators(error: unknown): string {
     return cause ? `${base}; cause: ${cause}` : base;
   }
   return String(error);
+}
+
+/**
+ * Park a delivery the stream is about to give up on, whole, with the provider's wait if it
+ * had one, and record it as failed (best effort: the state may be what is failing). Throws
+ * only when the letter itself could not be parked, so the record is handed back once more.
+ */
+export async function parkBeforeStreamGivesUp(
+  deps: RelayDeps,
+  failure: { event: CommonEvent; target: DeliveryTarget; bridgeId: string; error: unknown },
+): Promise<void> {
+  const { event, target } = failure;
+  const current = await deps.state.getDelivery(event.id, targetKey(target)).catch(() => undefined);
+  const notBefore = current?.status === 'retrying' ? current.notBefore : undefined;
+  await parkFailedDelivery(deps, {
+    ...failure,
+    attempts: current?.attempts ?? 0,
+    ...(notBefore && { notBefore }),
+  });
+  await recordDelivery(deps, failure.bridgeId, event, target, {
+    status: 'failed',
+    detail: 'parked in the dead-letter queue before the stream would give up on it',
+    attempts: current?.attempts ?? 0,
+  }).catch((error: unknown) =>
+    deps.log.warn('parked delivery not recorded as failed', { eventId: event.id, error }),
+  );
 }

@@ -1,9 +1,9 @@
 import type { DeliveryTarget } from '../outbound';
 import { attemptDelivery } from './attempt';
-import type { RelayDeps, RelayInput, Settle } from './deps';
-import { deliveryKey, type DeliveryRecord, type KnownDeliveries } from './ports';
+import { nowOf, type RelayDeps, type RelayInput, type Settle } from './deps';
+import { deliveryKey, SENDING, type DeliveryRecord, type KnownDeliveries } from './ports';
 import { notConfiguredDetail, recordDelivery } from './record';
-import { withRetries } from './retries';
+import { fitsInvocation, RelayNotDueError, sleepOf, withRetries } from './retries';
 import { targetKey } from './targets';
 
 /**
@@ -25,13 +25,34 @@ export async function relayEventTo(
   const done = options.known
     ? options.known.get(deliveryKey(event.id, key))
     : await deps.state.getDelivery(event.id, key);
+  const settle: Settle = (status, detail, extra = {}) =>
+    recordDelivery(deps, bridgeId, event, target, { status, detail, ...extra });
+  // A send the provider accepted whose record could not be written: record it, do not resend.
+  const accepted = deps.unrecorded?.get(deliveryKey(event.id, key));
+  if (accepted && (!done || done.status === SENDING || done.status === 'retrying')) {
+    const record = await settle(accepted.status, accepted.detail, accepted);
+    deps.unrecorded!.delete(deliveryKey(event.id, key));
+    return record;
+  }
+  if (done?.status === SENDING) {
+    // A provider call whose outcome is unknown: the relay stopped during it, or every write
+    // of its outcome failed in a container that is gone. The providers take no idempotency
+    // key, so the choice is a possible duplicate or a possible loss: it is sent again (at
+    // least once), counted and logged so operators can check the target.
+    deps.metrics.count('DeliveriesUnknown', { provider: target.provider });
+    deps.log.warn('delivery outcome unknown; sending again (may duplicate)', {
+      eventId: event.id,
+      target: key,
+    });
+  }
   // A stream retry re-reads the batch: what was settled before is not delivered again.
   // A replay from the dead-letter queue retries exactly what failed, and nothing that did not.
   const settled =
-    done && done.status !== 'retrying' && !(options.replay && done.status === 'failed');
+    done &&
+    done.status !== 'retrying' &&
+    done.status !== SENDING &&
+    !(options.replay && done.status === 'failed');
   if (settled) return done;
-  const settle: Settle = (status, detail, extra = {}) =>
-    recordDelivery(deps, bridgeId, event, target, { status, detail, ...extra });
 
   const adapter = deps.adapters[target.provider];
   if (!adapter) return settle('skipped', `${target.provider} has no outbound delivery`);
@@ -43,12 +64,20 @@ export async function relayEventTo(
     return settle('skipped', `${event.type} is not relayed to providers, only messages are`);
 
   // Attempts made by earlier invocations count: the limit holds across stream retries.
-  const previousAttempts = done?.status === 'retrying' ? done.attempts : 0;
+  const retrying = done?.status === 'retrying' || done?.status === SENDING ? done : undefined;
+  // The provider's Retry-After holds across invocations: before it ends, no call is made
+  // (and no attempt counted); a rest that fits here is waited out, a longer one handed back.
+  const wait = retrying?.notBefore ? Date.parse(retrying.notBefore) - nowOf(deps) : 0;
+  if (wait > 0 && !options.replay) {
+    if (!fitsInvocation(deps, wait))
+      throw new RelayNotDueError(event.id, target, retrying!.notBefore!);
+    await sleepOf(deps)(wait);
+  }
   return withRetries(
     () => attemptDelivery(event, bridge, adapter, target, deps),
     { event, target, bridgeId },
     deps,
     settle,
-    previousAttempts,
+    retrying?.attempts ?? 0,
   );
 }

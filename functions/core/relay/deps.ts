@@ -27,6 +27,18 @@ export interface RelayDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Epoch ms after which no retry wait may end: the Lambda's own deadline, less a margin. */
   deadline?: number;
+  /**
+   * How many times the stream retries a record it is handed back before it gives up on it
+   * (its `retryAttempts`): the relay parks a record itself before then, so all that fails
+   * lands in the dead-letter queue whole. Unbounded when not given.
+   */
+  streamRetryAttempts?: number;
+  /**
+   * Outcomes a provider accepted whose delivery record could not be written, by
+   * `deliveryKey`, kept for the container's life: the stream's retry (same shard, same warm
+   * container) records them instead of calling the provider again.
+   */
+  unrecorded?: Map<string, Outcome & { attempts: number }>;
 }
 
 /** A stored event as the relay reads it from the stream. */

@@ -5,6 +5,12 @@ import type { ProviderName } from '../providers';
 
 export const DELIVERY_STATUSES = ['delivered', 'retrying', 'failed', 'skipped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/**
+ * Written just before a provider call and replaced by its outcome: found on its own later,
+ * the call's outcome is unknown (the relay stopped, or could not record it). Never pushed.
+ */
+export const SENDING = 'sending';
+export type StoredDeliveryStatus = DeliveryStatus | typeof SENDING;
 
 /** A message as one provider channel knows it. */
 export interface MessageRef {
@@ -17,10 +23,13 @@ export interface DeliveryRecord {
   eventId: string;
   /** `provider#channel` of the target. */
   target: string;
-  status: DeliveryStatus;
+  status: StoredDeliveryStatus;
+  /** Provider calls made so far, across invocations. */
   attempts: number;
   detail?: string;
   targetMessageId?: string;
+  /** A `retrying` delivery is not attempted again before this time (the provider's wait). */
+  notBefore?: string;
   updatedAt: string;
 }
 
@@ -94,6 +103,8 @@ export interface DeadLetter {
   attempts: number;
   error: string;
   failedAt: string;
+  /** The provider asked not to be called again before this time (Retry-After). */
+  notBefore?: string;
 }
 
 export interface DeadLetterQueue {

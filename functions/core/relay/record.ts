@@ -9,6 +9,27 @@ import { deliveryAudience } from './web-fanout';
 export const notConfiguredDetail = (provider: string) =>
   `${provider} is not configured on this bridge`;
 
+/** Writes of relay state are retried this many times, with backoff, before they give up. */
+const STATE_WRITE_TRIES = 4;
+const STATE_WRITE_BACKOFF_MS = 100;
+
+/**
+ * A state write retried on its own, with backoff: after a provider accepted a send, only the
+ * record of it may be tried again, never the send.
+ */
+export async function writeDurably(deps: RelayDeps, write: () => Promise<void>): Promise<void> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (tries >= STATE_WRITE_TRIES) throw error;
+      deps.log.warn('relay state write failed; writing it again', { tries, error });
+      await sleep(STATE_WRITE_BACKOFF_MS * 2 ** (tries - 1));
+    }
+  }
+}
+
 /**
  * Write a delivery's outcome (with a new copy's id map), count it, log it, and push it as a
  * `delivery` frame to the clients that want it (the sender's, and those that asked for every
@@ -21,21 +42,23 @@ export async function recordDelivery(
   target: DeliveryTarget,
   outcome: Partial<Outcome> & { status: DeliveryStatus },
 ): Promise<DeliveryRecord> {
+  const status = outcome.status;
   const record: DeliveryRecord = {
     eventId: event.id,
     target: targetKey(target),
-    status: outcome.status,
+    status,
     attempts: outcome.attempts ?? 0,
     ...(outcome.detail && { detail: outcome.detail }),
     ...(outcome.targetMessageId && { targetMessageId: outcome.targetMessageId }),
+    ...(outcome.notBefore && { notBefore: outcome.notBefore }),
     updatedAt: new Date(nowOf(deps)).toISOString(),
   };
-  await deps.state.putDelivery(record, outcome.copy);
-  deps.metrics.count('Deliveries', { provider: target.provider, status: record.status });
+  await writeDurably(deps, () => deps.state.putDelivery(record, outcome.copy));
+  deps.metrics.count('Deliveries', { provider: target.provider, status });
   deps.log.info('delivery', {
     eventId: event.id,
     target: record.target,
-    status: record.status,
+    status,
     detail: record.detail,
     ...(outcome.reason !== undefined && { reason: outcome.reason }),
   });
@@ -47,7 +70,7 @@ export async function recordDelivery(
         eventId: event.id,
         target: target.provider,
         channel: target.channel,
-        status: record.status,
+        status,
         ...(record.detail && { detail: record.detail }),
       },
       deliveryAudience(event),

@@ -3,8 +3,10 @@ import { publicView } from '../errors';
 import type { DeliveryTarget } from '../outbound';
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs } from '../retry';
 import { parkFailedDelivery } from './dead-letters';
-import type { Outcome, RelayDeps, Settle } from './deps';
-import type { DeliveryRecord } from './ports';
+import { nowOf, type Outcome, type RelayDeps, type Settle } from './deps';
+import { deliveryKey, SENDING, type DeliveryRecord } from './ports';
+import { writeDurably } from './record';
+import { targetKey } from './targets';
 
 /**
  * Thrown when the invocation has no time left for another attempt or wait: the record is
@@ -18,9 +20,18 @@ export class RelayOutOfTimeError extends Error {
 /** The longest one provider call may take (adapters time out at 5-10 s). */
 export const ATTEMPT_BUDGET_MS = 15_000;
 
+export const sleepOf = (deps: RelayDeps) =>
+  deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+/** Whether `ms` more (and one attempt after it) ends before the invocation's deadline. */
+export const fitsInvocation = (deps: RelayDeps, ms: number) =>
+  deps.deadline === undefined || nowOf(deps) + ms + ATTEMPT_BUDGET_MS <= deps.deadline;
+
 /**
  * Run attempts until one settles, the error is not retryable or the policy's attempts are
- * spent (then the delivery is parked). Attempts made by earlier invocations count.
+ * spent (then the delivery is parked). Attempts made by earlier invocations count; each
+ * attempt is announced by a `sending` record first, so an outcome that was never recorded
+ * is known to be unknown rather than mistaken for "never sent".
  */
 export async function withRetries(
   attempt: () => Promise<Outcome>,
@@ -31,34 +42,63 @@ export async function withRetries(
 ): Promise<DeliveryRecord> {
   const { event, target } = delivery;
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const fits = (ms: number) => deps.deadline === undefined || now() + ms <= deps.deadline;
   for (let attempts = previousAttempts + 1; ; attempts += 1) {
-    if (!fits(ATTEMPT_BUDGET_MS)) {
+    if (!fitsInvocation(deps, 0)) {
       throw new RelayOutOfTimeError(`no time left to deliver ${event.id} to ${target.provider}`);
     }
+    const intent: DeliveryRecord = {
+      eventId: event.id,
+      target: targetKey(target),
+      status: SENDING,
+      attempts,
+      updatedAt: new Date(nowOf(deps)).toISOString(),
+    };
+    // Nothing is sent unless the intent is stored: a failing store hands the record back.
+    await writeDurably(deps, () => deps.state.putDelivery(intent));
+    let outcome: Outcome;
     try {
-      const outcome = await attempt();
-      return await settle(outcome.status, outcome.detail, { ...outcome, attempts });
+      outcome = await attempt();
     } catch (error) {
-      if (error instanceof RelayOutOfTimeError) throw error;
       const shown = describeForClients(error);
       if (!isRetryable(error) || attempts >= policy.attempts) {
         await parkFailedDelivery(deps, { ...delivery, attempts, error });
         return settle('failed', shown, { attempts });
       }
-      // Never sooner than the provider's Retry-After; if that wait does not fit in this
-      // invocation, the stream brings the record back later.
+      // Never sooner than the provider's Retry-After: the wait is stored, so an invocation
+      // that cannot hold it hands the record back and the next one keeps to it.
       const delay = retryDelayMs(error, attempts - 1, policy);
-      await settle('retrying', `${shown}; retrying in ${delay} ms`, { attempts });
-      if (!fits(delay + ATTEMPT_BUDGET_MS)) {
-        throw new RelayOutOfTimeError(
-          `${event.id} to ${target.provider}: Retry-After exceeds this invocation`,
-        );
-      }
-      await sleep(delay);
+      const notBefore = new Date(nowOf(deps) + delay).toISOString();
+      await settle('retrying', `${shown}; retrying in ${delay} ms`, { attempts, notBefore });
+      if (!fitsInvocation(deps, delay)) throw new RelayNotDueError(event.id, target, notBefore);
+      await sleepOf(deps)(delay);
+      continue;
     }
+    // The provider accepted it: from here only the record is written again, never the call.
+    try {
+      return await settle(outcome.status, outcome.detail, { ...outcome, attempts });
+    } catch (error) {
+      remember(deps, deliveryKey(event.id, targetKey(target)), { ...outcome, attempts });
+      throw error;
+    }
+  }
+}
+
+/** Kept for the stream's retry; bounded, the oldest forgotten first. */
+function remember(deps: RelayDeps, key: string, outcome: Outcome & { attempts: number }) {
+  if (!deps.unrecorded) return;
+  deps.unrecorded.set(key, outcome);
+  if (deps.unrecorded.size > 1000) deps.unrecorded.delete(deps.unrecorded.keys().next().value!);
+}
+
+/** A delivery waiting out a provider's Retry-After beyond this invocation: the stream keeps it. */
+export class RelayNotDueError extends Error {
+  override readonly name = 'RelayNotDueError';
+  constructor(
+    eventId: string,
+    target: DeliveryTarget,
+    readonly notBefore: string,
+  ) {
+    super(`${eventId} to ${target.provider}: not due before ${notBefore}`);
   }
 }
 
