@@ -1,4 +1,4 @@
-import { ENV_VARS, SECRET_ENV_VARS } from '../functions/definitions/env-names';
+import { ENV_VARS, LOCAL_ONLY_ENV_VARS, SECRET_ENV_VARS } from '../functions/definitions/env-names';
 import { TABLES } from '../functions/definitions/tables';
 import type { ProviderDescription } from './provider-descriptions';
 
@@ -9,6 +9,8 @@ export const STACK_OWNED_ENV: readonly string[] = [
   'WS_MANAGEMENT_ENDPOINT',
   'DEAD_LETTER_QUEUE_URL',
   ...TABLES.map((table) => table.tableNameEnv),
+  // Never deployed: the stack leaves them unset, so they stay off on AWS.
+  ...LOCAL_ONLY_ENV_VARS,
 ];
 
 /** Every secret: the bridge's own and each provider's. They live in Secrets Manager only. */

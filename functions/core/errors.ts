@@ -92,13 +92,16 @@ export class ProviderError extends BridgeError {
   constructor(
     message: string,
     readonly providerStatus?: number,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; permanent?: boolean },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.permanent = options?.permanent === true;
   }
 
   readonly retryAfterMs: number | undefined;
+  /** Refused before any answer (e.g. a forbidden address): another attempt cannot succeed. */
+  readonly permanent: boolean;
 }
 
 export class NotConfiguredError extends BridgeError {

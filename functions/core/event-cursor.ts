@@ -26,3 +26,27 @@ export function decodeCursor(cursor: string): string {
   }
   return seq;
 }
+
+/**
+ * How long a just-written event may still be overtaken: a put stamped earlier can land (and
+ * reach the history index) after a later-stamped one was read, within the event store's put
+ * deadline plus margin for clock skew and index lag (see DynamoEventStore).
+ */
+export const SETTLE_MS = 15_000;
+
+/** The newest position a reader may hand out at `nowMs` (`~` sorts after every event id). */
+export function settleHorizon(nowMs: number): string {
+  return `${Math.max(0, nowMs - SETTLE_MS)
+    .toString()
+    .padStart(13, '0')}#~`;
+}
+
+/**
+ * The cursor for `seq` as handed out at `nowMs`: exact once settled, else the settle horizon,
+ * so a client resuming from it re-reads the unsettled tail (repeats it drops by event id)
+ * rather than skipping an event that lands late. History and live pushes both use it.
+ */
+export function settledCursor(seq: string, nowMs: number): string {
+  const horizon = settleHorizon(nowMs);
+  return encodeCursor(seq <= horizon ? seq : horizon);
+}

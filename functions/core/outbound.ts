@@ -1,4 +1,4 @@
-import type { Attachment } from './event';
+import type { Attachment, CommonEvent } from './event';
 import type { ProviderName } from './providers';
 
 /** What a provider can do with relayed messages; the relay asks, it never checks names. */
@@ -35,6 +35,11 @@ export interface OutboundMessage {
   replyTo?: string;
   sender: { id: string; displayName?: string };
   marker: RelayMarker;
+  /**
+   * The stored event this message relays (the relay always sets it), for adapters that
+   * deliver the common event itself rather than a chat message.
+   */
+  event?: CommonEvent;
 }
 
 export interface SendResult {
@@ -49,5 +54,11 @@ export interface OutboundAdapter {
   unavailableReason(): string | undefined;
   send(target: DeliveryTarget, message: OutboundMessage): Promise<SendResult>;
   edit?(target: DeliveryTarget, targetMessageId: string, message: OutboundMessage): Promise<void>;
-  delete?(target: DeliveryTarget, targetMessageId: string, reason: string): Promise<void>;
+  /** `event` is the stored delete event (the relay always passes it). */
+  delete?(
+    target: DeliveryTarget,
+    targetMessageId: string,
+    reason: string,
+    event?: CommonEvent,
+  ): Promise<void>;
 }

@@ -15,6 +15,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 /** Worth another try: throttling, provider outages and network failures, not a refusal. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ProviderError) {
+    if (error.permanent) return false;
     const status = error.providerStatus;
     return status === undefined || status === 408 || status === 429 || status >= 500;
   }

@@ -30,9 +30,17 @@ export const ENV_VARS = {
   FANOUT_PAGE_SIZE: 'connections per fan-out page (default 1000; pages stay under 256 KB)',
   LOG_LEVEL: 'debug | info | warn | error (default info; locally debug also shows metrics)',
   PROVIDER_SECRETS_ARN: 'Secrets Manager secret holding provider credentials (AWS only)',
+  ALLOW_LOOPBACK_HTTP:
+    'true lets deliveries to customer URLs use http to loopback addresses (local runtime and tests only; never deployed)',
 } as const;
 
 export type EnvName = keyof typeof ENV_VARS;
+
+/**
+ * Local-runtime switches the stack never deploys, whatever the deployer's shell holds: on
+ * Lambda, loopback is the runtime API, which no customer URL may reach.
+ */
+export const LOCAL_ONLY_ENV_VARS = ['ALLOW_LOOPBACK_HTTP'] as const satisfies readonly EnvName[];
 
 /** The bridge's own secrets: on AWS they live in Secrets Manager, never in plain env. */
 export const SECRET_ENV_VARS = ['APP_JWT_SECRET'] as const satisfies readonly EnvName[];

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../core/errors';
-import { decodeCursor, encodeCursor } from '../core/event-cursor';
+import { decodeCursor, encodeCursor, SETTLE_MS, settleHorizon } from '../core/event-cursor';
 import { boundedRawJson, LIMITS, utf8Bytes } from '../core/limits';
 import type { EventPage, EventStore, PutOutcome, StoredEvent } from '../core/ports';
 import { EVENT_ATTRIBUTES as A, decodeListedItem, encodeEventItem } from './event-item-codec';
@@ -27,20 +27,13 @@ export interface DynamoEventStoreOptions {
  * out past such an event would skip it for good. A per-subject counter would not help: two
  * writers holding N and N+1 can still land in the other order. So the writer bounds how long a
  * put may be in flight (PUT_DEADLINE_MS, then it fails and the provider redelivers), and the
- * reader never hands out a position newer than SETTLE_MS ago (the deadline plus margin for
+ * reader never hands out a position newer than SETTLE_MS ago (core/event-cursor.ts) (the deadline plus margin for
  * clock skew and index lag): a newer event is returned, but its cursor is the settle horizon,
  * so resuming from it re-reads the unsettled tail (at worst a duplicate, which clients drop by
  * event id) instead of skipping what lands late.
  */
 export const PUT_DEADLINE_MS = 10_000;
-export const SETTLE_MS = 15_000;
-
-/** The newest position a reader may hand out at `nowMs` (`~` sorts after every event id). */
-export function settleHorizon(nowMs: number): string {
-  return `${Math.max(0, nowMs - SETTLE_MS)
-    .toString()
-    .padStart(13, '0')}#~`;
-}
+export { SETTLE_MS };
 
 export class DynamoEventStore implements EventStore {
   private readonly now: () => number;

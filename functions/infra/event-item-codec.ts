@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { encodeCursor, sequenceKey } from '../core/event-cursor';
+import { encodeCursor, sequenceKey, settledCursor } from '../core/event-cursor';
 import type { CommonEvent } from '../core/event';
 import type { StoredEvent } from '../core/ports';
 import type { RelayInput } from '../core/relay';
@@ -71,6 +71,7 @@ export function decodeListedItem(item: EventItem): { event: CommonEvent; cursor:
 /** A stream record's NewImage as the relay reads it; undefined when it holds no event. */
 export function decodeStreamImage(
   image: EventItem | undefined,
+  nowMs: number = Date.now(),
 ): (RelayInput & { partitionKey: string }) | undefined {
   const eventJson = image?.[A.event]?.S;
   if (!image || !eventJson) return undefined;
@@ -79,6 +80,7 @@ export function decodeStreamImage(
     partitionKey: image[A.partitionKey]?.S ?? '',
     event: JSON.parse(eventJson) as CommonEvent,
     echo: image[A.echo]?.BOOL === true,
-    ...(seq && { cursor: encodeCursor(seq) }),
+    // A live push's cursor is as settled as history's: resuming from it never skips.
+    ...(seq && { cursor: settledCursor(seq, nowMs) }),
   };
 }

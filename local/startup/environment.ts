@@ -22,6 +22,8 @@ export function localEnvironment(
 ): Record<string, string | undefined> {
   const { devSecrets, dynamo, httpUrl } = local;
   return {
+    // Local receivers (customer URLs in bridges.json) listen on loopback over plain http.
+    ALLOW_LOOPBACK_HTTP: baseEnv.ALLOW_LOOPBACK_HTTP ?? 'true',
     ...options.env,
     AWS_REGION: region,
     BRIDGES_FILE: baseEnv.BRIDGES_FILE || 'bridges.json',

@@ -19,6 +19,7 @@ const SET_LOCALLY: Partial<Record<EnvName, string>> = {
   WEBSOCKET_URL: 'set by the local runtime',
   CONSOLE_PAGE_FILE: 'set by the local runtime (built at start-up)',
   PROVIDER_SECRETS_ARN: 'AWS only; locally secrets come from this file',
+  ALLOW_LOOPBACK_HTTP: 'set to true by the local runtime',
 };
 
 /**

@@ -44,10 +44,12 @@ export async function postGitple(httpUrl: string, id: number, text: string): Pro
 export function trackedWebSocket() {
   const sockets: WebSocket[] = [];
   const sent: string[] = [];
+  const received: string[] = [];
   class Tracked extends WebSocket {
     constructor(url: string) {
       super(url);
       sockets.push(this);
+      this.on('message', (data) => received.push(String(data)));
     }
     override send(data: string): void {
       sent.push(data);
@@ -58,6 +60,7 @@ export function trackedWebSocket() {
     WebSocket: Tracked as unknown as WebSocketConstructor,
     sockets,
     sent,
+    received,
     current: () => sockets.at(-1),
   };
 }

@@ -48,7 +48,10 @@ describe('ChatBridgeClient on the local runtime', () => {
     app.instance.subscribe('support');
     app.instance.connect();
     await eventually('open', () => app.instance.connectionState === 'open');
-    await eventually('subscribed', () => app.tracked.sent.some((f) => f.includes('subscribe')));
+    // Live pushes start once the subscription is stored: the server says so.
+    await eventually('subscribed', () =>
+      app.tracked.received.some((f) => f.includes('"type":"subscribed"')),
+    );
 
     const expected = Array.from({ length: 50 }, (_, i) => `burst ${i + 1}`);
     for (const [index, text] of expected.entries()) {

@@ -25,7 +25,7 @@ describe('errors a person can act on', () => {
   }
 
   it('answers an unrouted path with problem+json', async () => {
-    const response = await fetch(`${bridge.httpUrl}/bridges`);
+    const response = await fetch(`${bridge.httpUrl}/no-such-route`);
 
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe(PROBLEM);
@@ -75,9 +75,13 @@ describe('errors a person can act on', () => {
 
     ws.send(JSON.stringify({ action: 'send', bridge: 'nope', text: 'hi', clientMessageId: 'm-1' }));
     ws.send(JSON.stringify({ action: 'ping' }));
+    // The send waits its turn at the per-connection ordering gate; the ping does not.
+    const error = await eventually('the error frame', () =>
+      frames.find((frame) => frame.type === 'error'),
+    );
     await eventually('the pong', () => frames.find((frame) => frame.type === 'pong'));
 
-    expect(frames[0]).toEqual({
+    expect(error).toEqual({
       type: 'error',
       code: 'not-found',
       message: 'unknown bridge "nope"',

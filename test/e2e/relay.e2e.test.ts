@@ -410,11 +410,15 @@ describe('relay, end to end on the local runtime', () => {
       (f) => f.type === 'event' && (f.event as { id: string }).id === missed[1]!.eventId,
     );
 
+    // A fresh cursor is held at the settle horizon (core/event-cursor.ts): the catch-up may
+    // repeat what the client already holds (it drops repeats by event id), never skip.
     const replayed = again.frames
       .filter((f) => f.type === 'event')
       .map((f) => (f.event as { id: string }).id);
-    expect(replayed.slice(0, 2)).toEqual(missed.map((m) => m.eventId));
-    expect(replayed).not.toContain(seen.eventId);
+    const missedIds = missed.map((m) => m.eventId);
+    expect(replayed.filter((id) => missedIds.includes(id))).toEqual(missedIds);
+    expect(replayed.slice(-2)).toEqual(missedIds);
+    expect(replayed.filter((id) => id === seen.eventId).length).toBeLessThanOrEqual(1);
     again.close();
   });
 

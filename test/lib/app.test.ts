@@ -52,6 +52,9 @@ describe('synth-time configuration', () => {
       APP_JWT_SECRET: 'secret',
       EVENTS_TABLE: 'hand-made',
       PATH: '/usr/bin',
+      // Local only: on Lambda, loopback is the runtime API.
+      ALLOW_LOOPBACK_HTTP: 'true',
+      WEBHOOK_SIGNING_SECRETS: '{"*":"whsec_c2VjcmV0"}',
     };
 
     // Act

@@ -51,7 +51,7 @@ describe('ChatBridge, the construct an existing CDK app adds', { timeout: 120_00
     const template = Template.fromStack(stack);
 
     // Assess: two of everything that is per bridge, one account-wide API Gateway setting.
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    template.resourceCountIs('AWS::DynamoDB::Table', 6);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 4);
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
@@ -60,7 +60,7 @@ describe('ChatBridge, the construct an existing CDK app adds', { timeout: 120_00
       Object.values(tables)
         .map((t) => t.DeletionPolicy)
         .sort(),
-    ).toEqual(['Delete', 'Delete', 'Retain', 'Retain']);
+    ).toEqual(['Delete', 'Delete', 'Delete', 'Retain', 'Retain', 'Retain']);
     const outputs = Object.keys(template.toJSON().Outputs as object);
     expect(outputs).toEqual(
       expect.arrayContaining(['SupportHttpApiUrl', 'SalesHttpApiUrl', 'SalesWebhookUrlGitple']),

@@ -103,6 +103,7 @@ const EXPECTED_TABLE_ACCESS: Record<
       ],
       byGsi1: ['dynamodb:Query'],
     },
+    bridges: READ_BRIDGES,
   },
   // A static page: no table at all.
   Console: { events: {}, state: {} },

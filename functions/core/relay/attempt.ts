@@ -65,7 +65,7 @@ export async function attemptDelivery(
       } else {
         const reason =
           typeof message.meta?.reason === 'string' ? message.meta.reason : 'deleted at the origin';
-        await adapter.delete!(target, copyId, reason);
+        await adapter.delete!(target, copyId, reason, event);
       }
       return { status: 'delivered', targetMessageId: copyId };
     }

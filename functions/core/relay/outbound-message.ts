@@ -46,6 +46,7 @@ export async function buildOutbound(
         eventId: event.id,
         originMessageId: message.id,
       },
+      event,
     },
     ...(fitted.truncated && { detail: `text truncated to ${caps.maxTextLength} code points` }),
   };
