@@ -1,38 +1,26 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createLogger } from '../functions/core/log';
-import type { Metrics } from '../functions/core/ports';
-import {
-  HTTP_ROUTES,
-  STREAM_CONSUMERS,
-  WS_ROUTES,
-  type FunctionDefinition,
-  type FunctionName,
-} from '../functions/definitions/functions';
-import { createRuntime, getRuntime, setRuntime } from '../functions/runtime/runtime';
-import { loadBridgesFile } from '../functions/runtime/bridges-file';
-import { seedBridges } from '../functions/runtime/seed-bridges';
-import { logLevelOf } from '../functions/runtime/config';
-import { DEFAULT_DATA_DIR, resolveDevSecrets, type DevSecret } from './tooling/dev-config';
-import { lockDataFolder } from './dynamo/data-lock';
-import { startEmbeddedDynamo } from './dynamo/embedded-dynamo';
-import { FunctionHost, type FunctionModule } from './lambda/function-host';
-import { localCorsOrigins } from './gateway/cors';
-import { createHttpGateway } from './gateway/http-gateway';
+import type { FunctionDefinition } from '../functions/definitions/functions';
+import { setRuntime } from '../functions/runtime/runtime';
+import { resolveDevSecrets, type DevSecret } from './tooling/dev-config';
+import type { FunctionModule } from './lambda/function-host';
 import type { RouteSpec } from './gateway/http-routes';
-import { createLocalLog, errorChain, type LocalLog } from './tooling/log';
-import { closeServer, listen } from './tooling/net';
-import { writeConsolePage } from './console/console-page';
-import { startSqsEmulator } from './sqs/sqs-emulator';
-import { startLocalStream, type StreamConsumerSpec } from './dynamo/local-stream';
+import type { LocalLog } from './tooling/log';
+import type { StreamConsumerSpec } from './dynamo/local-stream';
 import type { FailedStreamBatch, StreamSettings } from './dynamo/stream-poller';
-import { createWsGateway, type WsRouteSpec } from './gateway/ws-gateway';
+import type { WsRouteSpec } from './gateway/ws-gateway';
+import { Closers } from './startup/closers';
+import { buildConsolePage } from './startup/console';
+import { lockData } from './startup/data-folder';
+import { startDatabase } from './startup/database';
+import { localEnvironment, publishEnvironment } from './startup/environment';
+import { createFunctionHost } from './startup/function-host';
+import { startGateways } from './startup/gateways';
+import { buildHandlersRuntime, seedBridgesFromFile } from './startup/handlers-runtime';
+import { resolveOptions } from './startup/options';
+import { startQueues } from './startup/queues';
+import { startStreams } from './startup/streams';
 
 export type { StreamConsumerSpec } from './dynamo/local-stream';
-
-/** The local dead-letter queue (SQS emulation) behind DEAD_LETTER_QUEUE_URL. */
-export const DEAD_LETTER_QUEUE_NAME = 'chat-bridge-dead-letters';
-const SQS_QUEUES_FILE = 'sqs-queues.json';
+export { DEAD_LETTER_QUEUE_NAME } from './startup/queues';
 
 export interface LocalBridgeOptions {
   host?: string;
@@ -95,232 +83,62 @@ export interface LocalBridge {
  * The whole bridge on loopback with the same handlers as on AWS: HTTP API, WebSocket API with
  * `@connections`, Lambda Invoke, DynamoDB (dynalite) with stream emulation driving the
  * STREAM_CONSUMERS. Everything comes from the shared definitions in functions/definitions.
+ * Each step registers what it started in `closers`, so a failed step closes the ones before it.
  */
 export async function startLocalBridge(options: LocalBridgeOptions = {}): Promise<LocalBridge> {
   const started = performance.now();
-  const log = options.log ?? createLocalLog();
-  const host = options.host ?? '127.0.0.1';
-  const stage = options.stage ?? 'local';
-  const dataDir = options.memory ? undefined : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const baseEnv = { ...process.env, ...options.env };
-  // Built while the rest starts: esbuild runs in its own process.
-  const consolePageFile = writeConsolePage();
-  consolePageFile.catch(() => undefined);
-  const region = baseEnv.AWS_REGION || 'us-east-1';
-
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolveReady) => (markReady = resolveReady));
-  const functionHost = new FunctionHost({
-    definitions: options.functions,
-    modules: options.modules,
-    region,
-    log,
-    ready,
-  });
-  const httpRoutes = options.httpRoutes ?? HTTP_ROUTES;
-  const wsRoutes = options.wsRoutes ?? WS_ROUTES;
-  const streamConsumers = options.streamConsumers ?? STREAM_CONSUMERS;
-  for (const route of [...httpRoutes, ...wsRoutes, ...streamConsumers]) {
-    if (!functionHost.has(route.function)) {
-      throw new Error(
-        `a route or stream consumer names "${route.function}", which FUNCTIONS does not define`,
-      );
-    }
-  }
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const unlock = dataDir ? await lockDataFolder(dataDir) : () => undefined;
-  const devSecrets = resolveDevSecrets({ env: baseEnv, dataDir });
-
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  const settings = resolveOptions(options);
+  const { log, dataDir, baseEnv } = settings;
+  const consolePageFile = buildConsolePage();
+  const { functionHost, markReady } = createFunctionHost(settings);
+  const closers = new Closers();
+  let restoreEnv = () => {};
   try {
-    dynamo = await startEmbeddedDynamo({
-      host,
-      ...(dataDir && { path: join(dataDir, 'dynamo') }),
-    });
-  } catch (error) {
-    unlock();
-    throw error;
-  }
-  const closers: (() => Promise<void>)[] = [
-    async () => {
-      await dynamo.close();
-      unlock();
-    },
-  ];
-  const restoreEnv: Record<string, string | undefined> = {};
-  try {
-    const stream = await startLocalStream({
-      dynamo,
-      region,
-      host,
-      log,
-      ...(dataDir && { dataDir }),
-      streamConsumers,
-      ...(options.streamSettings && { streamSettings: options.streamSettings }),
-      invoke: (name, event) => functionHost.invoke(name, event),
-      ...(options.streamRetryDelayMs !== undefined && {
-        retryDelayMs: options.streamRetryDelayMs,
+    await lockData(settings, closers);
+    const devSecrets = resolveDevSecrets({ env: baseEnv, dataDir });
+    const dynamo = await startDatabase(settings, closers);
+    const stream = await startStreams(settings, dynamo, functionHost, closers);
+    const queues = await startQueues(settings, closers);
+    const gateways = await startGateways(settings, functionHost, closers);
+    restoreEnv = publishEnvironment(
+      localEnvironment(settings, {
+        devSecrets,
+        dynamo,
+        dynamoEndpoint: stream.endpoint,
+        sqsEndpoint: queues.endpoint,
+        deadLetterQueueUrl: queues.deadLetterQueueUrl,
+        ...gateways,
+        consolePageFile: await consolePageFile,
       }),
-      ...(options.drainTimeoutMs !== undefined && { drainTimeoutMs: options.drainTimeoutMs }),
-    });
-    closers.unshift(() => stream.close());
-
-    const sqs = await startSqsEmulator({
-      host,
-      queues: [DEAD_LETTER_QUEUE_NAME],
-      ...(dataDir && { file: join(dataDir, SQS_QUEUES_FILE) }),
-    });
-    closers.unshift(() => sqs.close());
-    const deadLetterQueueUrl = sqs.queueUrl(DEAD_LETTER_QUEUE_NAME);
-
-    const httpServer = createHttpGateway({
-      routes: httpRoutes,
-      host: functionHost,
-      log,
-      region,
-      corsAllowedOrigins: localCorsOrigins(baseEnv.CORS_ALLOWED_ORIGINS),
-    });
-    const ws = createWsGateway({
-      routes: wsRoutes,
-      host: functionHost,
-      log,
-      stage,
-      idleTimeoutMs: options.idleTimeoutMs,
-      maxConnectionMs: options.maxConnectionMs,
-    });
-    const [httpPort, wsPort] = await Promise.all([
-      listen(httpServer, options.port ?? 3000, host).then((port) => {
-        closers.unshift(() => closeServer(httpServer));
-        return port;
-      }),
-      listen(ws.server, options.wsPort ?? 3001, host).then((port) => {
-        closers.unshift(() => ws.close());
-        return port;
-      }),
-    ]);
-    const httpUrl = `http://${host}:${httpPort}`;
-    const managementEndpoint = `http://${host}:${wsPort}/${stage}`;
-
-    const localEnv: Record<string, string | undefined> = {
-      // Local receivers (customer URLs in bridges.json) listen on loopback over plain http.
-      ALLOW_LOOPBACK_HTTP: baseEnv.ALLOW_LOOPBACK_HTTP ?? 'true',
-      ...options.env,
-      AWS_REGION: region,
-      BRIDGES_FILE: baseEnv.BRIDGES_FILE || 'bridges.json',
-      ...Object.fromEntries(devSecrets.map((secret) => [secret.name, secret.value])),
-      ...dynamo.tableNames,
-      AWS_ENDPOINT_URL_DYNAMODB: stream.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-      DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
-      WS_MANAGEMENT_ENDPOINT: managementEndpoint,
-      WEBSOCKET_URL: `ws://${host}:${wsPort}`,
-      CONSOLE_PAGE_FILE: await consolePageFile,
-      // Large fan-outs go through FanOut invocations here too, by this runtime's Invoke API.
-      AWS_ENDPOINT_URL_LAMBDA: httpUrl,
-      FANOUT_FUNCTION_NAME: baseEnv.FANOUT_FUNCTION_NAME || ('FanOut' satisfies FunctionName),
-      // The SDK must find credentials without probing instance metadata; the local servers
-      // do not check them. Real credentials, when present, are left alone for other services.
-      ...(!baseEnv.AWS_ACCESS_KEY_ID &&
-        !baseEnv.AWS_PROFILE && { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }),
-    };
-    for (const [name, value] of Object.entries(localEnv)) {
-      restoreEnv[name] = process.env[name];
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    const configError = buildRuntime(log) ?? (await seedFromFile(log));
+    );
+    const configError = buildHandlersRuntime(log) ?? (await seedBridgesFromFile(log));
     markReady();
 
-    const bridge: LocalBridge = {
-      httpUrl,
-      wsUrl: `ws://${host}:${wsPort}`,
-      managementEndpoint,
-      invokeEndpoint: `${httpUrl}/2015-03-31/functions/{name}/invocations`,
+    return {
+      ...gateways,
+      invokeEndpoint: `${gateways.httpUrl}/2015-03-31/functions/{name}/invocations`,
       dynamoEndpoint: stream.endpoint,
-      deadLetterQueueUrl,
-      region,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      region: settings.region,
       dataDir,
       tableNames: dynamo.tableNames,
       devSecrets,
       functions: functionHost.names(),
-      httpRoutes,
-      wsRoutes,
-      streamConsumers,
+      httpRoutes: settings.httpRoutes,
+      wsRoutes: settings.wsRoutes,
+      streamConsumers: settings.streamConsumers,
       streamFailures: stream.failures,
       ...(configError && { configError }),
       startupMs: Math.round(performance.now() - started),
       close: async () => {
-        for (const close of closers.splice(0)) {
-          try {
-            await close();
-          } catch (error) {
-            log.warn('local', 'shutdown step failed', { error });
-          }
-        }
-        restore(restoreEnv);
+        await closers.closeAll((error) => log.warn('local', 'shutdown step failed', { error }));
+        restoreEnv();
         setRuntime(undefined);
       },
     };
-    return bridge;
   } catch (error) {
-    for (const close of closers) await close().catch(() => undefined);
-    restore(restoreEnv);
+    await closers.closeAll();
+    restoreEnv();
     throw error;
-  }
-}
-
-/**
- * The handlers' runtime from the environment just set, with their log lines and metrics routed
- * through the local log. A configuration error is reported now and left for the handlers to
- * raise again, exactly as they would on AWS.
- */
-function buildRuntime(log: LocalLog): string | undefined {
-  setRuntime(undefined);
-  try {
-    const metrics: Metrics = {
-      count: (name, dimensions, value = 1) => log.debug('metric', `${name} +${value}`, dimensions),
-    };
-    setRuntime(
-      createRuntime(process.env, {
-        log: createLogger(
-          { service: 'chat-bridge' },
-          { level: logLevelOf(process.env), sink: (line, level) => log.handlerLine(line, level) },
-        ),
-        metrics,
-      }),
-    );
-    return undefined;
-  } catch (error) {
-    const message = errorChain(error);
-    log.error('config', `the handlers cannot start with this configuration: ${message}`);
-    return message;
-  }
-}
-
-/** Seed the bridges table from the bridges file, as a deploy does on AWS. */
-async function seedFromFile(log: LocalLog): Promise<string | undefined> {
-  const store = getRuntime().bridgeStore;
-  if (!store) return undefined;
-  try {
-    const { written, kept } = await seedBridges(store, loadBridgesFile(process.env));
-    // Load the handlers' bridges cache now, as a warm container has it, rather than inside
-    // the first request (the IVS review handler has a 200 ms budget).
-    await getRuntime().bridgeSource.current();
-    log.info(
-      'bridges',
-      `seeded from the bridges file: ${written.length} written, ${kept.length} kept`,
-    );
-    return undefined;
-  } catch (error) {
-    const message = errorChain(error);
-    log.error('bridges', `the bridges table could not be seeded: ${message}`);
-    return message;
-  }
-}
-
-function restore(saved: Record<string, string | undefined>) {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
   }
 }

@@ -10,7 +10,7 @@ import {
   type ServerFrame,
 } from './frames.js';
 import { PendingSends } from './pending-sends.js';
-import { SeenEvents } from './seen-events.js';
+import { Subscriptions } from './subscriptions.js';
 
 /** What the client needs of a WebSocket: the browser's, Node 22's global, or the `ws` package. */
 export interface WebSocketLike {
@@ -53,15 +53,6 @@ export interface ChatBridgeClientOptions {
   rememberEvents?: number;
 }
 
-interface Subscription {
-  bridge: string;
-  cursor: string | undefined;
-  deliveries: boolean;
-  /** Between a subscribe with `after` and `caught-up`: live events wait behind the history. */
-  catchingUp: boolean;
-  held: { event: BridgeEvent; cursor?: string }[];
-}
-
 const OPEN = 1;
 
 /**
@@ -76,8 +67,7 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
   private stopped = true;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly seen: SeenEvents;
+  private readonly subscriptions: Subscriptions;
   private readonly sends: PendingSends;
   private readonly WebSocketImpl: WebSocketConstructor;
 
@@ -87,7 +77,11 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
     const impl = options.WebSocket ?? global;
     if (!impl) throw new Error('no global WebSocket here: pass the `WebSocket` option (e.g. ws)');
     this.WebSocketImpl = impl;
-    this.seen = new SeenEvents(options.rememberEvents ?? 10_000);
+    this.subscriptions = new Subscriptions(
+      (frame) => this.write(frame),
+      (event) => this.emit('event', event),
+      options.rememberEvents ?? 10_000,
+    );
     this.sends = new PendingSends(options.sendTimeoutMs ?? 30_000);
   }
 
@@ -97,7 +91,7 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
 
   /** The cursor of the last event handed to the app for `bridge`: persist it to resume later. */
   cursor(bridge: string): string | undefined {
-    return this.subscriptions.get(bridge)?.cursor;
+    return this.subscriptions.cursor(bridge);
   }
 
   connect(): void {
@@ -120,19 +114,11 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
 
   /** Subscribe now and after every reconnect, resuming after `after` (or the last event seen). */
   subscribe(bridge: string, options: { after?: string; deliveries?: boolean } = {}): void {
-    const subscription: Subscription = {
-      bridge,
-      cursor: options.after ?? this.subscriptions.get(bridge)?.cursor,
-      deliveries: options.deliveries ?? false,
-      catchingUp: false,
-      held: [],
-    };
-    this.subscriptions.set(bridge, subscription);
-    if (this.state === 'open') this.sendSubscribe(subscription);
+    this.subscriptions.add(bridge, options, this.state === 'open');
   }
 
   unsubscribe(bridge: string): void {
-    this.subscriptions.delete(bridge);
+    this.subscriptions.remove(bridge);
     this.write({ action: 'unsubscribe', bridge });
   }
 
@@ -170,7 +156,7 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
       if (socket !== this.socket) return;
       this.attempt = 0;
       this.setState('open');
-      for (const subscription of this.subscriptions.values()) this.sendSubscribe(subscription);
+      this.subscriptions.resubscribeAll();
       for (const frame of this.sends.frames()) this.write(frame);
       this.startPing(socket);
     };
@@ -212,30 +198,16 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
 
   private onPong: () => void = () => undefined;
 
-  private sendSubscribe(subscription: Subscription): void {
-    subscription.catchingUp = subscription.cursor !== undefined;
-    this.write({
-      action: 'subscribe',
-      bridge: subscription.bridge,
-      ...(subscription.cursor !== undefined && { after: subscription.cursor }),
-      ...(subscription.deliveries && { deliveries: true }),
-    });
-  }
-
   private handle(frame: ServerFrame): void {
     switch (frame.type) {
       case 'event':
-        return this.onEvent(frame);
+        return this.subscriptions.onEvent(frame);
       case 'subscribed':
         return this.emit('subscribed', { bridge: frame.bridge });
       case 'caught-up':
-        return this.release(frame.bridge);
-      case 'catch-up-truncated': {
-        const subscription = this.subscriptions.get(frame.bridge);
-        if (!subscription) return;
-        subscription.cursor = frame.next;
-        return this.sendSubscribe(subscription);
-      }
+        return this.subscriptions.release(frame.bridge);
+      case 'catch-up-truncated':
+        return this.subscriptions.truncated(frame.bridge, frame.next);
       case 'ack':
         return this.sends.acknowledge(frame);
       case 'delivery':
@@ -244,43 +216,11 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
         return this.onPong();
       case 'error':
         if (this.sends.refuse(frame)) return this.emit('error', frame);
-        // A refused subscribe sends no history: stop holding live events back.
-        if (frame.action === 'subscribe') {
-          for (const subscription of this.subscriptions.values()) this.release(subscription.bridge);
-        }
+        if (frame.action === 'subscribe') this.subscriptions.releaseAll();
         return this.emit('error', frame);
       default:
         return undefined;
     }
-  }
-
-  private onEvent(frame: Extract<ServerFrame, { type: 'event' }>): void {
-    const bridge = frame.event.subject;
-    const subscription = this.subscriptions.get(bridge);
-    if (!subscription) return;
-    const item = {
-      event: frame.event,
-      ...(frame.cursor !== undefined && { cursor: frame.cursor }),
-    };
-    // History comes in store order; a live push during catch-up is newer or a repeat of it.
-    if (subscription.catchingUp && !frame.catchUp) {
-      subscription.held.push(item);
-      return;
-    }
-    this.deliver(subscription, item);
-  }
-
-  private release(bridge: string): void {
-    const subscription = this.subscriptions.get(bridge);
-    if (!subscription) return;
-    subscription.catchingUp = false;
-    for (const item of subscription.held.splice(0)) this.deliver(subscription, item);
-  }
-
-  private deliver(subscription: Subscription, item: { event: BridgeEvent; cursor?: string }) {
-    if (!this.seen.admit(item.event.id)) return;
-    if (item.cursor !== undefined) subscription.cursor = item.cursor;
-    this.emit('event', { bridge: subscription.bridge, ...item });
   }
 
   private write(frame: ClientFrame): void {

@@ -1,19 +1,21 @@
+// Over 250 lines on purpose: ConsumerLane is one state machine. Its queues, bisect halves,
+// in-flight keys, backoffs and checkpoints change together in every method below (a retry
+// requeues, moves backoff and holds the checkpoint back in one step); batch selection, the
+// wake-up time and the on-failure hand-off, which only read that state, are in
+// stream-lane-batches.ts.
 import type { DynamoDBRecord } from 'aws-lambda';
-import { batchItemFailures, failedBatch, type FailedStreamBatch } from './stream-batch';
+import { batchItemFailures, type FailedStreamBatch } from './stream-batch';
+import {
+  bySeq,
+  nextBatch,
+  nextWake,
+  toDestination,
+  type Entry,
+  type LaneQueues,
+} from './stream-lane-batches';
 import { matchesAnyPattern } from './stream-filter';
 import type { PolledConsumer, StreamPollerOptions, StreamSettings } from './stream-poller';
 import { partitionKeyOf } from './stream-records';
-
-interface Entry {
-  record: DynamoDBRecord;
-  key: string;
-  seq: bigint;
-  /** Failed invocations this record was part of (bisecting does not count). */
-  attempts: number;
-  arrivedAt: number;
-}
-
-const bySeq = (a: Entry, b: Entry) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
 
 /** One consumer's view of the stream: see StreamPoller. */
 export class ConsumerLane {
@@ -99,7 +101,7 @@ export class ConsumerLane {
     this.timer = undefined;
     const concurrency = Math.max(1, this.settings.parallelizationFactor ?? 1);
     while (this.running < concurrency) {
-      const batch = this.nextBatch(Date.now());
+      const batch = nextBatch(this.view(), Date.now());
       if (!batch) break;
       this.running += 1;
       batch.forEach((entry) => this.inFlight.add(entry.key));
@@ -116,61 +118,22 @@ export class ConsumerLane {
     return !this.inFlight.has(key) && (this.notBefore.get(key) ?? 0) <= now;
   }
 
-  private nextBatch(now: number): Entry[] | undefined {
-    const blocked = new Set<string>();
-    for (let i = 0; i < this.pending.length; i += 1) {
-      const batch = this.pending[i]!;
-      const keys = new Set(batch.map((entry) => entry.key));
-      if ([...keys].every((key) => this.ready(key, now) && !blocked.has(key))) {
-        this.pending.splice(i, 1);
-        return batch;
-      }
-      keys.forEach((key) => blocked.add(key));
-    }
-    const candidates: Entry[] = [];
-    let oldest = Infinity;
-    for (const [key, queue] of this.queues) {
-      if (queue.length === 0 || blocked.has(key) || !this.ready(key, now)) continue;
-      // A key's records are in order: a batch takes a prefix of each queue.
-      candidates.push(...queue.slice(0, this.settings.batchSize));
-      oldest = Math.min(oldest, queue[0]!.arrivedAt);
-    }
-    if (candidates.length === 0) return undefined;
-    candidates.sort(bySeq);
-    const windowEnds = oldest + this.settings.maxBatchingWindowSeconds * 1000;
-    if (candidates.length < this.settings.batchSize && windowEnds > now) return undefined;
-    const batch = candidates.slice(0, this.settings.batchSize);
-    const taken = new Map<string, number>();
-    batch.forEach((entry) => taken.set(entry.key, (taken.get(entry.key) ?? 0) + 1));
-    for (const [key, count] of taken) {
-      const queue = this.queues.get(key)!;
-      queue.splice(0, count);
-      if (queue.length === 0) this.queues.delete(key);
-    }
-    return batch;
-  }
-
   private scheduleWake(): void {
     if (this.stopped || this.idle()) return;
     const now = Date.now();
-    let wake = Infinity;
-    const consider = (key: string) => {
-      const until = this.notBefore.get(key) ?? 0;
-      if (until > now) wake = Math.min(wake, until);
-    };
-    for (const batch of this.pending) batch.forEach((entry) => consider(entry.key));
-    let oldestReady = Infinity;
-    for (const [key, queue] of this.queues) {
-      consider(key);
-      if (queue.length > 0 && this.ready(key, now)) {
-        oldestReady = Math.min(oldestReady, queue[0]!.arrivedAt);
-      }
-    }
-    if (oldestReady !== Infinity) {
-      wake = Math.min(wake, oldestReady + this.settings.maxBatchingWindowSeconds * 1000);
-    }
+    const wake = nextWake(this.view(), now);
     if (wake === Infinity) return; // whatever is left waits for a running batch to finish
     this.timer = setTimeout(() => this.pump(), Math.max(1, wake - now));
+  }
+
+  private view(): LaneQueues {
+    return {
+      queues: this.queues,
+      pending: this.pending,
+      notBefore: this.notBefore,
+      settings: this.settings,
+      ready: (key, now) => this.ready(key, now),
+    };
   }
 
   private async run(batch: Entry[]): Promise<void> {
@@ -225,7 +188,7 @@ export class ConsumerLane {
     const exhausted = batch.filter((entry) => entry.attempts > this.settings.retryAttempts);
     this.requeue(batch.filter((entry) => !exhausted.includes(entry)));
     if (exhausted.length > 0) {
-      this.toDestination(exhausted, error);
+      toDestination(this.consumer, this.options, exhausted, error);
       this.done(exhausted);
     }
   }
@@ -260,7 +223,7 @@ export class ConsumerLane {
       }
     }
     if (exhausted.length > 0) {
-      this.toDestination(exhausted, {
+      toDestination(this.consumer, this.options, exhausted, {
         errorType: 'BatchItemFailure',
         errorMessage: 'the function reported these records as failed on every attempt',
       });
@@ -313,26 +276,5 @@ export class ConsumerLane {
         .SequenceNumber!;
       this.options.onCheckpoint?.(this.consumer.functionName, key, sequenceNumber);
     }
-  }
-
-  private toDestination(entries: Entry[], error: FailedStreamBatch['error']): void {
-    const { functionName, table } = this.consumer;
-    this.options.log.error(
-      'stream',
-      `${functionName}: ${entries.length} record(s) failed past ${this.settings.retryAttempts} retries; sent to the on-failure destination`,
-      {
-        sequenceNumbers: entries.map((entry) => entry.record.dynamodb?.SequenceNumber),
-        error: error.errorMessage,
-      },
-    );
-    this.options.onFailure(
-      failedBatch({
-        functionName,
-        region: this.options.region,
-        streamArn: table.streamArn,
-        entries,
-        error,
-      }),
-    );
   }
 }

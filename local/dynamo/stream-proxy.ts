@@ -1,15 +1,12 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type Server,
-} from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { TableDefinition } from '../../functions/definitions/tables';
 import type { LocalLog } from '../tooling/log';
 import { closeServer, listen, readBody } from '../tooling/net';
 import type { StreamLog } from './stream-log';
 import { changeOf, sequenceNumbers, streamRecord, type Item } from './stream-records';
+import { storeClient, type Forwarded } from './stream-store';
+import { touched } from './stream-targets';
 
 export interface StreamedTable {
   tableName: string;
@@ -38,12 +35,6 @@ export interface StreamProxy {
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
-interface Forwarded {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /**
  * dynalite has no streams, so the handlers reach it through this proxy, which forwards every
  * request unchanged and, after a successful write to a table with `stream: true`, emits the
@@ -57,94 +48,11 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
   const logged = options.streamLog?.records() ?? [];
   // New sequence numbers follow the persisted ones even if the clock went back.
   const nextSequence = sequenceNumbers(Date.now, logged.at(-1)?.record.dynamodb?.SequenceNumber);
+  const { forward, getItem } = storeClient(target);
   let writeQueue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
     const result = writeQueue.then(work);
     writeQueue = result.catch(() => undefined);
-    return result;
-  };
-
-  const forward = (headers: IncomingHttpHeaders, path: string, body: Buffer): Promise<Forwarded> =>
-    new Promise((resolve, reject) => {
-      const outgoing = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          path,
-          method: 'POST',
-          headers: { ...headers, host: target.host, 'content-length': String(body.length) },
-        },
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('end', () =>
-            resolve({
-              status: incoming.statusCode ?? 500,
-              headers: incoming.headers,
-              body: Buffer.concat(chunks),
-            }),
-          );
-          incoming.on('error', reject);
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-
-  /** A consistent read straight from the store, bypassing the proxy. */
-  const getItem = async (tableName: string, key: Item): Promise<Item | undefined> => {
-    const answer = await forward(
-      {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'DynamoDB_20120810.GetItem',
-        // dynalite wants a signature-shaped header; it does not check it.
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20240101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-        'x-amz-date': '20240101T000000Z',
-      },
-      '/',
-      Buffer.from(JSON.stringify({ TableName: tableName, Key: key, ConsistentRead: true })),
-    );
-    if (answer.status !== 200) {
-      throw new Error(
-        `stream emulation: GetItem on ${tableName} answered ${answer.status}: ${answer.body.toString()}`,
-      );
-    }
-    return (JSON.parse(answer.body.toString('utf8')) as { Item?: Item }).Item;
-  };
-
-  const keysOf = (table: StreamedTable, item: Item): Item => {
-    const { partitionKey, sortKey } = table.definition;
-    const keys: Item = {};
-    if (item[partitionKey]) keys[partitionKey] = item[partitionKey];
-    if (item[sortKey]) keys[sortKey] = item[sortKey];
-    return keys;
-  };
-
-  /** Every (table, key) a write touches, in request order. */
-  const touched = (operation: string, input: Record<string, unknown>) => {
-    const result: { table: StreamedTable; key: Item }[] = [];
-    const add = (tableName: unknown, item: unknown) => {
-      const table = typeof tableName === 'string' ? tables.get(tableName) : undefined;
-      if (table && item && typeof item === 'object')
-        result.push({ table, key: keysOf(table, item as Item) });
-    };
-    if (operation === 'PutItem') add(input.TableName, input.Item);
-    else if (operation === 'UpdateItem' || operation === 'DeleteItem')
-      add(input.TableName, input.Key);
-    else if (operation === 'BatchWriteItem') {
-      for (const [tableName, writes] of Object.entries(
-        (input.RequestItems ?? {}) as Record<string, unknown[]>,
-      )) {
-        for (const write of writes ?? []) {
-          const request = write as {
-            PutRequest?: { Item?: unknown };
-            DeleteRequest?: { Key?: unknown };
-          };
-          add(tableName, request.PutRequest?.Item ?? request.DeleteRequest?.Key);
-        }
-      }
-    }
     return result;
   };
 
@@ -251,6 +159,7 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
         if (WRITES.has(operation)) {
           try {
             targets = touched(
+              tables,
               operation,
               JSON.parse(body.toString('utf8')) as Record<string, unknown>,
             );

@@ -7,7 +7,8 @@ import type { FunctionHost } from '../lambda/function-host';
 import type { LocalLog } from '../tooling/log';
 import { closeServer, sourceIp } from '../tooling/net';
 import { ConnectionRegistry, type Connection } from './ws-connections';
-import { connectEvent, disconnectEvent, messageEvent, requestHeaders } from './ws-events';
+import { connectEvent, disconnectEvent, requestHeaders } from './ws-events';
+import { routeFrame, type FrameRouting } from './ws-frames';
 import { problemAnswer } from './gateway-problem';
 import { connectAnswer, internalProblem, refusalAnswer, refuse } from './ws-refusal';
 
@@ -54,6 +55,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
   const routes = new Map(options.routes.map((route) => [route.routeKey, route.function]));
   const pendingDisconnects = new Set<Promise<unknown>>();
   const protocols = new WeakMap<IncomingMessage, string>();
+  const frameRouting: FrameRouting = { host, log, stage, apiId, routes };
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
@@ -158,7 +160,7 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       connection.lastActiveAt = Date.now();
       idle();
-      void onMessage(connection, toBuffer(data), isBinary);
+      void routeFrame(frameRouting, connection, toBuffer(data), isBinary);
     });
     ws.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -172,60 +174,6 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       }
     });
     ws.on('close', (code: number, reason: Buffer) => onClose(connection, code, reason.toString()));
-  }
-
-  async function onMessage(connection: Connection, data: Buffer, isBinary: boolean) {
-    const routeKey = selectRoute(data, isBinary);
-    const requestId = apiGatewayId();
-    if (!routeKey) {
-      log.info('ws', `message ${connection.connectionId} -> no route`, { requestId });
-      sendIfOpen(
-        connection,
-        JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId }),
-      );
-      return;
-    }
-    const started = performance.now();
-    // Frames of one connection get strictly increasing times, in arrival order: API Gateway's
-    // has ms resolution, and the send order gate sorts on it (ties by request id).
-    const now = Math.max(Date.now(), (connection.lastRequestEpoch ?? 0) + 1);
-    connection.lastRequestEpoch = now;
-    const event = messageEvent({ connection, stage, apiId, routeKey, data, isBinary, now });
-    const outcome = await host.invoke(routes.get(routeKey)!, event);
-    const ms = Math.round(performance.now() - started);
-    if (!outcome.ok) {
-      log.warn('ws', `message ${connection.connectionId} -> ${routeKey} failed ${ms}ms`, {
-        requestId: event.requestContext.requestId,
-      });
-      sendIfOpen(
-        connection,
-        JSON.stringify({
-          message: 'Internal server error',
-          connectionId: connection.connectionId,
-          requestId: event.requestContext.requestId,
-        }),
-      );
-      return;
-    }
-    log.info('ws', `message ${connection.connectionId} -> ${routeKey} ${ms}ms`, {
-      requestId: event.requestContext.requestId,
-    });
-    const reply = replyBody(outcome.result);
-    if (reply !== undefined) sendIfOpen(connection, reply);
-  }
-
-  function selectRoute(data: Buffer, isBinary: boolean): string | undefined {
-    if (!isBinary) {
-      try {
-        const parsed: unknown = JSON.parse(data.toString('utf8'));
-        const action = (parsed as { action?: unknown } | null)?.action;
-        if (typeof action === 'string' && routes.has(action) && !action.startsWith('$'))
-          return action;
-      } catch {
-        // Not JSON: only $default can take it.
-      }
-    }
-    return routes.has('$default') ? '$default' : undefined;
   }
 
   function onClose(connection: Connection, code: number, reason: string) {
@@ -282,17 +230,6 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
       await stopped;
     },
   };
-}
-
-function replyBody(result: unknown): string | undefined {
-  if (typeof result !== 'object' || result === null || !('body' in result)) return undefined;
-  const body = (result as { body: unknown }).body;
-  if (body === undefined || body === null) return undefined;
-  return typeof body === 'string' ? body : JSON.stringify(body);
-}
-
-function sendIfOpen(connection: Connection, data: string) {
-  if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(data);
 }
 
 function toBuffer(data: RawData): Buffer {
