@@ -15,6 +15,7 @@ import {
   type SoakWebhook,
 } from './messages';
 import { freePort, RuntimeProcess } from './runtime-process';
+import { invokeDeadLetters, settle, tally } from './soak-checks';
 
 export interface SoakOptions {
   messages: number;
@@ -182,7 +183,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all(inFlight);
     log('all webhooks acknowledged; waiting for the relay to settle');
     const count = () => tally(sent, received);
-    await settle(count, 90_000);
+    await settle(count, 180_000);
     // The poison fails every attempt: wait (bounded) until the relay gives up and parks it.
     let parkedBeforeReplay = 0;
     for (const deadline = Date.now() + 180_000; Date.now() < deadline; await sleep(1000)) {
@@ -194,7 +195,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const replay = await invokeDeadLetters(runtime.httpUrl, 'replay');
     const replayed = Array.isArray(replay.replayed) ? replay.replayed.length : 0;
     log(`dead letters: ${parkedBeforeReplay} parked, ${replayed} replayed`);
-    await settle(count, 30_000);
+    await settle(count, 60_000);
     const faults: Record<string, number> = {};
     for (const p of Object.values(proxies)) {
       for (const [kind, n] of Object.entries(p.injected)) faults[kind] = (faults[kind] ?? 0) + n;
@@ -220,63 +221,4 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     ]);
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function tally(
-  sent: { marker: string; origin: Origin }[],
-  received: Record<Origin, () => string[]>,
-): Record<Origin, TargetFigures> {
-  const figures = {} as Record<Origin, TargetFigures>;
-  for (const target of ORIGINS) {
-    const texts = received[target]();
-    const copies = new Map<string, number>();
-    for (const text of texts) {
-      const marker = /soak#(?:\d+|poison)#/.exec(text)?.[0];
-      if (marker) copies.set(marker, (copies.get(marker) ?? 0) + 1);
-    }
-    const expected = sent.filter((s) => s.origin !== target);
-    const delivered = expected.filter((s) => (copies.get(s.marker) ?? 0) > 0).length;
-    const duplicated = [...copies.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
-    figures[target] = {
-      expected: expected.length,
-      delivered,
-      lost: expected.length - delivered,
-      duplicated,
-    };
-  }
-  return figures;
-}
-
-/** Until every target has everything, or nothing changed for 5 s, or the time is up. */
-async function settle(
-  count: () => Record<Origin, TargetFigures>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  let stableSince = Date.now();
-  while (Date.now() < deadline) {
-    const now = count();
-    if (Object.values(now).every((t) => t.lost === 0)) return;
-    const key = JSON.stringify(now);
-    if (key !== last) {
-      last = key;
-      stableSince = Date.now();
-    } else if (Date.now() - stableSince > 5000) {
-      return;
-    }
-    await sleep(250);
-  }
-}
-
-async function invokeDeadLetters(
-  httpUrl: string,
-  action: 'list' | 'replay',
-): Promise<Record<string, unknown>> {
-  const response = await fetch(`${httpUrl}/2015-03-31/functions/DeadLetters/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action }),
-  });
-  return (await response.json()) as Record<string, unknown>;
 }
