@@ -11,6 +11,7 @@
  * finds the HTTP API in the data folder; elsewhere give --url and --token (an app JWT with
  * the `operator` role).
  */
+import '../local/tooling/sdk-node-warning';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

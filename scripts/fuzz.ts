@@ -3,6 +3,7 @@
  * Starts its own in-memory local runtime, prints a summary, exits non-zero on any 5xx, any
  * 4xx that is not problem+json, or any delivery stored in part or from a rejected request.
  */
+import '../local/tooling/sdk-node-warning';
 import { parseArgs } from 'node:util';
 import { runRouteFuzz } from '../test/fuzz/route-fuzz';
 

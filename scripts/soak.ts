@@ -4,6 +4,7 @@
  * Prints lost / duplicated / parked per target and exits non-zero on any loss or duplicate.
  *   npm run soak -- --messages 2000 --rate 50 --faults 0.1 --redeliveries 0.1 --crash-at 0.4
  */
+import '../local/tooling/sdk-node-warning';
 import { parseArgs } from 'node:util';
 import { runSoak } from './soak/run-soak';
 

@@ -4,6 +4,7 @@
  * <data>/runtime.json) or --url, subscribes to the bridge and prints every frame as one JSON
  * line until Ctrl-C.
  */
+import '../local/tooling/sdk-node-warning';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
