@@ -6,6 +6,18 @@ import { chromium, type BrowserContext } from 'playwright-core';
 /** Debian's chromium; `.ci/run` installs it when it is missing. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
+/** Headless, and quiet on the network: this machine refuses every host but loopback. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
 /**
  * Whether the browser tests run here, and why not. In CI they must: a missing browser is a
  * failure there, not a skip.
@@ -27,16 +39,7 @@ export async function launchChromium(): Promise<{
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   return {
     context,

@@ -30,11 +30,16 @@ const implementations: [string, () => Promise<BridgeStore>][] = [
   [
     'dynamodb',
     async () => {
-      const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
+      const { CreateTableCommand, waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');
       const { createTableInput } = await import('../../local/dynamo/embedded-dynamo');
       const { BRIDGES_TABLE } = await import('../../functions/definitions/tables');
       const name = `bridges-contract-${process.pid}-${(tableCount += 1)}`;
       await dynamo.client.send(new CreateTableCommand(createTableInput(BRIDGES_TABLE, name)));
+      // dynalite turns a new table ACTIVE on a later tick: a write before that is refused.
+      await waitUntilTableExists(
+        { client: dynamo.client, minDelay: 0.05, maxWaitTime: 10 },
+        { TableName: name },
+      );
       return new DynamoBridgeStore(dynamo.client, name);
     },
   ],
