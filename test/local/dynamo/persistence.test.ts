@@ -117,6 +117,11 @@ describe('local runtime data folder lock left by a killed runtime', () => {
     const pid = await new Promise<number>((resolvePid) =>
       parent.stdout.once('data', (data: Buffer) => resolvePid(Number(String(data).trim()))),
     );
+    // Only once the shell has become `sleep` (which never reaps) may the child die: a shell
+    // still running could reap it first, and there would be no zombie to test against.
+    await eventually('the parent exec', () =>
+      readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep' ? true : undefined,
+    );
     process.kill(pid, 'SIGKILL');
     await eventually('the zombie', () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
     return { pid, parent };
