@@ -44,29 +44,29 @@ export class ChatBridgeAlarms extends Construct {
     super(scope, id);
     const fiveMinutes = Duration.minutes(5);
     const missingIsFine = TreatMissingData.NOT_BREACHING;
-    this.deadLetters = new Alarm(this, 'DeadLetters', {
-      alarmDescription:
-        'Deliveries were parked after every retry: npm run dlq -- list, then replay',
-      metric: props.deliveryDeadLetters.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: missingIsFine,
-    });
-    this.asyncFailures = new Alarm(this, 'AsyncFailures', {
-      alarmDescription: 'An asynchronous invocation (IVS chat log, a poller) failed every retry',
-      metric: props.asyncFailures.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: missingIsFine,
-    });
+    // A queue that should stay empty: anything in it is something an operator must look at.
+    const queueNotEmpty = (id: string, queue: Queue, alarmDescription: string) =>
+      new Alarm(this, id, {
+        alarmDescription,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: missingIsFine,
+      });
+    this.deadLetters = queueNotEmpty(
+      'DeadLetters',
+      props.deliveryDeadLetters,
+      'Deliveries were parked after every retry: npm run dlq -- list, then replay',
+    );
+    this.asyncFailures = queueNotEmpty(
+      'AsyncFailures',
+      props.asyncFailures,
+      'An asynchronous invocation (IVS chat log, a poller) failed every retry',
+    );
     this.iteratorAge = new Alarm(this, 'RelayIteratorAge', {
       alarmDescription:
         'The relay is behind the events stream: messages wait (the stream keeps 24 h)',
