@@ -39,6 +39,22 @@ const TABLE_ACTIONS = [
 type Access = Partial<Record<'table' | 'bySubject' | 'byGsi1', string[]>>;
 
 const READ_BRIDGES = ['dynamodb:GetItem', 'dynamodb:Scan'];
+
+/** The relay's delivery path, which the relay, the DLQ replay and its operator routes share. */
+const DELIVERY_ACCESS = {
+  events: {},
+  state: {
+    table: [
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ],
+    byGsi1: ['dynamodb:Query'],
+  },
+  bridges: READ_BRIDGES,
+};
 const WRITE_BRIDGES = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -62,49 +78,10 @@ const EXPECTED_TABLE_ACCESS: Record<
   Bridges: { events: {}, state: {}, bridges: WRITE_BRIDGES },
   Tokens: { events: {}, state: {}, bridges: READ_BRIDGES },
   AuthAzStack: { events: {}, state: {} },
-  Relay: {
-    events: {},
-    state: {
-      table: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-      ],
-      byGsi1: ['dynamodb:Query'],
-    },
-    bridges: READ_BRIDGES,
-  },
-  DeadLetters: {
-    events: {},
-    state: {
-      table: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-      ],
-      byGsi1: ['dynamodb:Query'],
-    },
-    bridges: READ_BRIDGES,
-  },
+  Relay: DELIVERY_ACCESS,
+  DeadLetters: DELIVERY_ACCESS,
   // The same list and replay as DeadLetters, behind the operator role.
-  DeadLettersApi: {
-    events: {},
-    state: {
-      table: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:BatchWriteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-      ],
-      byGsi1: ['dynamodb:Query'],
-    },
-    bridges: READ_BRIDGES,
-  },
+  DeadLettersApi: DELIVERY_ACCESS,
   // A static page: no table at all.
   Console: { events: {}, state: {} },
   FanOut: { events: {}, state: {} },
