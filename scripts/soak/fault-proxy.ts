@@ -1,5 +1,6 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from '../../test/support/forward-request';
 
 export type FaultKind = '429' | '503' | 'reset' | 'stall';
 
@@ -33,23 +34,7 @@ export async function startFaultProxy(options: {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const forward = () => {
-        const upstream = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: target.host },
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        upstream.on('error', () => res.destroy());
-        upstream.end(body);
-      };
+      const forward = () => forwardRequest(target, req, body, res);
       if (proxy.poison?.active && body.includes(proxy.poison.marker)) {
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"poison"}');
         return;

@@ -1,5 +1,6 @@
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from './forward-request';
 
 export interface ProviderProxy {
   /** Give this to the runtime instead of the provider's URL. */
@@ -54,21 +55,7 @@ export async function startProviderProxy(options: {
             return;
           }
         }
-        const outgoing = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...req.headers, host: target.host },
-          },
-          (incoming) => {
-            res.writeHead(incoming.statusCode ?? 502, incoming.headers);
-            incoming.pipe(res);
-          },
-        );
-        outgoing.on('error', () => res.destroy());
-        outgoing.end(Buffer.concat(body));
+        forwardRequest(target, req, Buffer.concat(body), res);
       })();
     });
   });
