@@ -4,11 +4,10 @@ import {
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { channelKey, isProviderName, type ProviderName } from '../core/providers';
-import { batchWriteAll } from './dynamo-batch-write';
+import { DynamoWriteCoalescer } from './dynamo-write-coalescer';
 import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
   deliveryKey,
@@ -46,11 +45,20 @@ const copySortKey = (target: { provider: ProviderName; channel: string }) =>
   fitKey('COPY#', channelKey(target.provider, target.channel), SORT_KEY_BYTES);
 
 export class DynamoRelayState implements RelayState {
+  /** Delivery records and id maps written in the same moment go as one request. */
+  private readonly writes: DynamoWriteCoalescer;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.writes = new DynamoWriteCoalescer(
+      client,
+      tableName,
+      (item) => `${item.pk?.S}|${item.sk?.S}`,
+    );
+  }
 
   private expiresAt(): AttributeValue {
     return { N: String(Math.floor(this.now() / 1000) + STATE_RETENTION_SECONDS) };
@@ -109,37 +117,25 @@ export class DynamoRelayState implements RelayState {
       updatedAt: { S: record.updatedAt },
       expiresAt,
     };
-    if (!copy) {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: deliveryItem }));
-      return;
-    }
+    if (!copy) return this.writes.put([deliveryItem]);
     // The delivery and both directions of the id map in one request.
-    const requests: WriteRequest[] = [
-      { PutRequest: { Item: deliveryItem } },
+    return this.writes.put([
+      deliveryItem,
       {
-        PutRequest: {
-          Item: {
-            pk: { S: refKey(copy.origin) },
-            sk: { S: copySortKey(copy.copy) },
-            copyId: { S: copy.copy.messageId },
-            expiresAt,
-          },
-        },
+        pk: { S: refKey(copy.origin) },
+        sk: { S: copySortKey(copy.copy) },
+        copyId: { S: copy.copy.messageId },
+        expiresAt,
       },
       {
-        PutRequest: {
-          Item: {
-            pk: { S: refKey(copy.copy) },
-            sk: { S: 'ORIGIN' },
-            originProvider: { S: copy.origin.provider },
-            originChannel: { S: copy.origin.channel },
-            originMessageId: { S: copy.origin.messageId },
-            expiresAt,
-          },
-        },
+        pk: { S: refKey(copy.copy) },
+        sk: { S: 'ORIGIN' },
+        originProvider: { S: copy.origin.provider },
+        originChannel: { S: copy.origin.channel },
+        originMessageId: { S: copy.origin.messageId },
+        expiresAt,
       },
-    ];
-    await batchWriteAll(this.client, this.tableName, requests);
+    ]);
   }
 
   async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -67,24 +68,31 @@ export function createTableInput(
 }
 
 /**
- * A DynamoDB-compatible server in this process (dynalite), reached through the real
- * `@aws-sdk/client-dynamodb`. In memory unless `path` names a data folder.
+ * A DynamoDB-compatible server (dynalite), reached through the real
+ * `@aws-sdk/client-dynamodb`. In memory unless `path` names a data folder. With `thread` it
+ * runs on a worker thread of this process, so a busy store does not hold up the handlers
+ * (the local runtime); without it, on this thread (quicker to start, for tests of a store).
  */
 export async function startEmbeddedDynamo(
-  options: { port?: number; host?: string; path?: string; tablePrefix?: string } = {},
+  options: {
+    port?: number;
+    host?: string;
+    path?: string;
+    tablePrefix?: string;
+    thread?: boolean;
+  } = {},
 ): Promise<EmbeddedDynamo> {
-  const server = dynalite({
+  const settings = {
     ...(options.path && { path: options.path }),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
-  });
+  };
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = options.thread
+    ? await listenOnThread(settings, options.port ?? 0, host)
+    : await listenHere(settings, options.port ?? 0, host);
+  const { port } = server;
   const endpoint = `http://${host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -104,7 +112,57 @@ export async function startEmbeddedDynamo(
     tableNames,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
+    },
+  };
+}
+
+interface Listening {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function listenHere(
+  settings: Record<string, unknown>,
+  port: number,
+  host: string,
+): Promise<Listening> {
+  const server = dynalite(settings);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function listenOnThread(
+  settings: Record<string, unknown>,
+  port: number,
+  host: string,
+): Promise<Listening> {
+  const worker = new Worker(new URL('./dynalite-thread.mjs', import.meta.url), {
+    workerData: { options: settings, port, host },
+  });
+  const answer = (): Promise<{ port?: number; error?: string; closed?: boolean }> =>
+    new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const started = await answer();
+  if (started.error !== undefined || started.port === undefined) {
+    await worker.terminate();
+    throw new Error(`dynalite did not start: ${started.error}`);
+  }
+  return {
+    port: started.port,
+    close: async () => {
+      const closed = answer();
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
     },
   };
 }

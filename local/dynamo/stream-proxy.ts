@@ -5,7 +5,7 @@ import type { LocalLog } from '../tooling/log';
 import { closeServer, listen, readBody } from '../tooling/net';
 import type { StreamLog } from './stream-log';
 import { changeOf, sequenceNumbers, streamRecord, type Item } from './stream-records';
-import { storeClient, type Forwarded } from './stream-store';
+import { storeClient, withBody } from './stream-store';
 import { touched } from './stream-targets';
 
 export interface StreamedTable {
@@ -92,6 +92,31 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
     }
   };
 
+  /** The intent of a write, logged before the store sees it (see recoverUnfinished). */
+  const begin = (targets: { table: StreamedTable; key: Item }[], before: (Item | undefined)[]) =>
+    options.streamLog?.begin(
+      targets.map(({ table, key }, index) => ({
+        table: table.definition.logicalName,
+        key,
+        before: before[index],
+      })),
+    );
+  const forwardLogged = async (
+    intent: number | undefined,
+    headers: IncomingHttpHeaders,
+    path: string,
+    body: Buffer,
+  ) => {
+    try {
+      const answer = await forward(headers, path, body);
+      if (answer.status !== 200 && intent !== undefined) options.streamLog!.commit(intent, []);
+      return answer;
+    } catch (error) {
+      if (intent !== undefined) options.streamLog!.commit(intent, []);
+      throw error;
+    }
+  };
+
   const streamedWrite = async (
     headers: IncomingHttpHeaders,
     path: string,
@@ -102,31 +127,40 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
       const before = await Promise.all(
         targets.map(({ table, key }) => getItem(table.tableName, key)),
       );
-      // Logged before the store sees the write: a crash between the write and its records
-      // leaves this intent, which the next start completes (see recoverUnfinished).
-      const intent = options.streamLog?.begin(
-        targets.map(({ table, key }, index) => ({
-          table: table.definition.logicalName,
-          key,
-          before: before[index],
-        })),
-      );
-      let answer: Forwarded;
-      try {
-        answer = await forward(headers, path, body);
-      } catch (error) {
-        if (intent !== undefined) options.streamLog!.commit(intent, []);
-        throw error;
-      }
-      if (answer.status !== 200) {
-        if (intent !== undefined) options.streamLog!.commit(intent, []);
-        return answer;
-      }
+      const intent = begin(targets, before);
+      const answer = await forwardLogged(intent, headers, path, body);
+      if (answer.status !== 200) return answer;
       const after = await Promise.all(
         targets.map(({ table, key }) => getItem(table.tableName, key)),
       );
       emit(intent, targets, before, after);
       return answer;
+    });
+
+  /**
+   * A PutItem (every event is one) in one round trip instead of three: the store returns the
+   * item it replaced (ReturnValues ALL_OLD, taken back out of the answer unless the caller
+   * asked for it) and the new image is the item put. Its intent is logged without a `before`,
+   * so a crash between the write and its record recovers it as an INSERT: at worst a record
+   * the relay has already settled, which its delivery records skip.
+   */
+  const streamedPut = async (
+    headers: IncomingHttpHeaders,
+    path: string,
+    input: Record<string, unknown>,
+    target: { table: StreamedTable; key: Item },
+  ) =>
+    serialized(async () => {
+      const askedOld = input.ReturnValues === 'ALL_OLD';
+      const body = Buffer.from(JSON.stringify({ ...input, ReturnValues: 'ALL_OLD' }));
+      const intent = begin([target], [undefined]);
+      const answer = await forwardLogged(intent, headers, path, body);
+      if (answer.status !== 200) return answer;
+      const { Attributes: before, ...rest } = JSON.parse(answer.body.toString('utf8')) as {
+        Attributes?: Item;
+      };
+      emit(intent, [target], [before], [input.Item as Item]);
+      return askedOld ? answer : withBody(answer, Buffer.from(JSON.stringify(rest)));
     });
 
   /** Writes a crash cut off between the store and the log: their records, from the store now. */
@@ -156,21 +190,22 @@ export async function startStreamProxy(options: StreamProxyOptions): Promise<Str
         const body = await readBody(incoming, MAX_REQUEST_BYTES);
         const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
         let targets: { table: StreamedTable; key: Item }[] = [];
+        let input: Record<string, unknown> = {};
         if (WRITES.has(operation)) {
           try {
-            targets = touched(
-              tables,
-              operation,
-              JSON.parse(body.toString('utf8')) as Record<string, unknown>,
-            );
+            input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+            targets = touched(tables, operation, input);
           } catch {
             targets = []; // Malformed JSON: the store itself answers it.
           }
         }
+        const path = incoming.url ?? '/';
         const answer =
-          targets.length > 0
-            ? await streamedWrite(incoming.headers, incoming.url ?? '/', body, targets)
-            : await forward(incoming.headers, incoming.url ?? '/', body);
+          targets.length === 0
+            ? await forward(incoming.headers, path, body)
+            : operation === 'PutItem'
+              ? await streamedPut(incoming.headers, path, input, targets[0]!)
+              : await streamedWrite(incoming.headers, path, body, targets);
         const headers = { ...answer.headers };
         delete headers['transfer-encoding'];
         delete headers.connection;

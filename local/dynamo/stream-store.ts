@@ -1,10 +1,18 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { crc32 } from 'node:zlib';
 import type { Item } from './stream-records';
 
 export interface Forwarded {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
+}
+
+/** An answer with another body; its checksum header (DynamoDB's x-amz-crc32) follows it. */
+export function withBody(answer: Forwarded, body: Buffer): Forwarded {
+  const headers = { ...answer.headers };
+  if (headers['x-amz-crc32'] !== undefined) headers['x-amz-crc32'] = String(crc32(body));
+  return { ...answer, headers, body };
 }
 
 /** The store behind the stream proxy: requests forwarded unchanged, and its own reads. */

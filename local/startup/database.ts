@@ -10,6 +10,7 @@ export async function startDatabase(
 ): Promise<EmbeddedDynamo> {
   const dynamo = await startEmbeddedDynamo({
     host,
+    thread: true,
     ...(dataDir && { path: join(dataDir, 'dynamo') }),
   });
   closers.add(() => dynamo.close());

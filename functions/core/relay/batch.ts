@@ -2,7 +2,7 @@ import { parkBeforeStreamGivesUp } from './dead-letters';
 import { relayEventTo } from './deliver';
 import type { RelayDeps } from './deps';
 import { countHandBacks, HAND_BACKS_TARGET, isLastChance } from './hand-backs';
-import { lanesOf, type BatchRecord, type PartitionLanes } from './lanes';
+import { lanesOf, type BatchRecord, type Lane, type PartitionLanes } from './lanes';
 import type { KnownDeliveries } from './ports';
 import { targetKey } from './targets';
 import { pushToClients, webTarget } from './web-fanout';
@@ -46,30 +46,7 @@ export async function relayBatch(
     };
     lanes.push(pushToClients(partition, deps, known ?? new Map(), pushFailed));
     for (const lane of laneByTarget.values()) {
-      lanes.push(
-        (async () => {
-          for (const record of lane.records) {
-            // After a failure in this lane, later records wait for the stream's retry so a
-            // target never sees events out of order.
-            if (failed.has(record.partitionKey)) {
-              markFailed(record, new Error('an earlier record of this channel did not settle'));
-              continue;
-            }
-            await relayEventTo(record.input, lane.target, deps, known ? { known } : {}).catch(
-              async (error: unknown) => {
-                if (!isLastChance(record, known ?? new Map(), deps))
-                  return markFailed(record, error);
-                await parkBeforeStreamGivesUp(deps, {
-                  event: record.input.event,
-                  target: lane.target,
-                  bridgeId: deps.bridges.get(record.input.event.subject)?.id ?? '',
-                  error,
-                }).catch((parkError: unknown) => markFailed(record, parkError));
-              },
-            );
-          }
-        })(),
-      );
+      lanes.push(relayLane(lane, known, deps, failed, markFailed));
     }
   }
   await Promise.all(lanes);
@@ -81,6 +58,68 @@ export async function relayBatch(
     deps,
   );
   return reported;
+}
+
+/** Thrown into a record whose lane stopped at an earlier record of its channel. */
+class EarlierRecordUnsettled extends Error {
+  constructor() {
+    super('an earlier record of this channel did not settle');
+  }
+}
+
+/**
+ * One target's records in stream order, each sent only once the one before it is settled and
+ * recorded, so a target never sees events out of order. The next record's `sending` intent is
+ * written while the previous outcome is, which keeps one state round trip off each message
+ * and at most one call per lane whose outcome a crash could leave unknown.
+ */
+async function relayLane(
+  lane: Lane,
+  known: KnownDeliveries | undefined,
+  deps: RelayDeps,
+  failed: ReadonlyMap<string, BatchRecord>,
+  markFailed: (record: BatchRecord, error: unknown) => void,
+): Promise<void> {
+  let previous: { callOver: Promise<void>; settled: Promise<void> } = {
+    callOver: Promise.resolve(),
+    settled: Promise.resolve(),
+  };
+  for (const record of lane.records) {
+    await previous.callOver;
+    // After a failure in this lane, later records wait for the stream's retry.
+    if (failed.has(record.partitionKey)) {
+      markFailed(record, new EarlierRecordUnsettled());
+      continue;
+    }
+    const before = previous.settled.then(() => {
+      if (failed.has(record.partitionKey)) throw new EarlierRecordUnsettled();
+    });
+    // Paths that call no provider do not wait for it; the record still settles only with it.
+    before.catch(() => undefined);
+    let callOver!: () => void;
+    const over = new Promise<void>((resolve) => (callOver = resolve));
+    const settled = relayEventTo(record.input, lane.target, deps, {
+      ...(known && { known }),
+      step: { before, callOver },
+    })
+      .then(() => before)
+      .catch(async (error: unknown) => {
+        if (
+          error instanceof EarlierRecordUnsettled ||
+          !isLastChance(record, known ?? new Map(), deps)
+        )
+          return markFailed(record, error);
+        await parkBeforeStreamGivesUp(deps, {
+          event: record.input.event,
+          target: lane.target,
+          bridgeId: deps.bridges.get(record.input.event.subject)?.id ?? '',
+          error,
+        }).catch((parkError: unknown) => markFailed(record, parkError));
+      })
+      .finally(callOver);
+    previous = { callOver: over, settled };
+  }
+  await previous.settled;
 }
 
 /**

@@ -3,7 +3,7 @@ import { attemptDelivery } from './attempt';
 import { nowOf, type RelayDeps, type RelayInput, type Settle } from './deps';
 import { deliveryKey, SENDING, type DeliveryRecord, type KnownDeliveries } from './ports';
 import { notConfiguredDetail, recordDelivery } from './record';
-import { fitsInvocation, RelayNotDueError, sleepOf, withRetries } from './retries';
+import { fitsInvocation, RelayNotDueError, sleepOf, withRetries, type LaneStep } from './retries';
 import { targetKey } from './targets';
 
 /**
@@ -15,7 +15,7 @@ export async function relayEventTo(
   input: RelayInput,
   target: DeliveryTarget,
   deps: RelayDeps,
-  options: { replay?: boolean; known?: KnownDeliveries } = {},
+  options: { replay?: boolean; known?: KnownDeliveries; step?: LaneStep } = {},
 ): Promise<DeliveryRecord> {
   const { event } = input;
   const bridge = deps.bridges.get(event.subject);
@@ -79,5 +79,6 @@ export async function relayEventTo(
     deps,
     settle,
     retrying?.attempts ?? 0,
+    options.step,
   );
 }

@@ -39,6 +39,7 @@ export async function withRetries(
   deps: RelayDeps,
   settle: Settle,
   previousAttempts: number,
+  step: LaneStep = {},
 ): Promise<DeliveryRecord> {
   const { event, target } = delivery;
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
@@ -54,13 +55,15 @@ export async function withRetries(
       updatedAt: new Date(nowOf(deps)).toISOString(),
     };
     // Nothing is sent unless the intent is stored: a failing store hands the record back.
-    await writeDurably(deps, () => deps.state.putDelivery(intent));
+    // It is written while the lane's previous outcome is, and the call waits for both.
+    await Promise.all([writeDurably(deps, () => deps.state.putDelivery(intent)), step.before]);
     let outcome: Outcome;
     try {
       outcome = await attempt();
     } catch (error) {
       const shown = describeForClients(error);
       if (!isRetryable(error) || attempts >= policy.attempts) {
+        step.callOver?.();
         await parkFailedDelivery(deps, { ...delivery, attempts, error });
         return settle('failed', shown, { attempts });
       }
@@ -74,6 +77,7 @@ export async function withRetries(
       continue;
     }
     // The provider accepted it: from here only the record is written again, never the call.
+    step.callOver?.();
     try {
       return await settle(outcome.status, outcome.detail, { ...outcome, attempts });
     } catch (error) {
@@ -88,6 +92,16 @@ function remember(deps: RelayDeps, key: string, outcome: Outcome & { attempts: n
   if (!deps.unrecorded) return;
   deps.unrecorded.set(key, outcome);
   if (deps.unrecorded.size > 1000) deps.unrecorded.delete(deps.unrecorded.keys().next().value!);
+}
+
+/**
+ * How a delivery fits in its lane, so the next record's state write overlaps this one's:
+ * `before` must settle before the provider is called (the previous record's outcome is
+ * durable) and `callOver` is called once no more provider calls will be made for it.
+ */
+export interface LaneStep {
+  before?: Promise<unknown>;
+  callOver?: () => void;
 }
 
 /** A delivery waiting out a provider's Retry-After beyond this invocation: the stream keeps it. */

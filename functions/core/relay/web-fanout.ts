@@ -21,7 +21,9 @@ export const webTarget = (record: BatchRecord) => webTargetKey(record.input.even
 
 /**
  * Push a partition's events to the bridge's WebSocket clients, in order, each once: the push
- * is recorded as a delivery so a stream retry does not push it again.
+ * is recorded as a delivery so a stream retry does not push it again. The record is written
+ * while the next event goes out (a retry after a lost record pushes again; clients drop a
+ * repeated event by id), and every record is written before the batch reports back.
  */
 export async function pushToClients(
   partition: readonly BatchRecord[],
@@ -29,19 +31,20 @@ export async function pushToClients(
   known: KnownDeliveries,
   markFailed: (record: BatchRecord, error: unknown) => void,
 ) {
+  const recorded: Promise<void>[] = [];
   for (const record of partition) {
     const { event, cursor } = record.input;
     if (!deps.bridges.get(event.subject)) continue;
     const target = webTarget(record);
+    // A stream retry must not push the same event to the clients twice.
+    if (known.has(deliveryKey(event.id, target))) continue;
     try {
-      // A stream retry must not push the same event to the clients twice.
-      if (known.has(deliveryKey(event.id, target))) continue;
       const pushed = await deps.broadcaster.broadcast(event.subject, {
         type: 'event',
         event,
         ...(cursor && { cursor }),
       });
-      await deps.state.putDelivery({
+      const write = deps.state.putDelivery({
         eventId: event.id,
         target,
         status: 'delivered',
@@ -51,8 +54,10 @@ export async function pushToClients(
           (pushed.pages ? `, in ${pushed.pages} fan-out invocation(s)` : ''),
         updatedAt: new Date(nowOf(deps)).toISOString(),
       });
+      recorded.push(write.catch((error: unknown) => markFailed(record, error)));
     } catch (error) {
       markFailed(record, error);
     }
   }
+  await Promise.all(recorded);
 }

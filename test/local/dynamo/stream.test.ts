@@ -71,6 +71,35 @@ describe('local DynamoDB stream emulation', () => {
     expect([...sequence].sort()).toEqual(sequence);
   });
 
+  it('answers a PutItem as the store would, with the old item only when asked, and streams a replacing put as MODIFY', async () => {
+    const records: DynamoDBRecord[] = [];
+    bridge = await startTestBridge(
+      consumer((event) => records.push(...event.Records), {
+        streamSettings: { filterPatterns: [] },
+      }),
+    );
+    const first = await put(bridge, 'room-1', 'm1', { text: 'hello' });
+    expect(first.Attributes).toBeUndefined();
+    const replaced = await bridge.dynamo.send(
+      new PutItemCommand({
+        TableName: bridge.tableNames.EVENTS_TABLE,
+        Item: { pk: { S: 'room-1' }, sk: { S: 'm1' }, text: { S: 'héllo ✓' } },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    expect(replaced.Attributes?.text).toEqual({ S: 'hello' });
+    const again = await put(bridge, 'room-1', 'm1', { text: 'bye' });
+    expect(again.Attributes).toBeUndefined();
+
+    await eventually('three records', () => records.length >= 3);
+    expect(records.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY', 'MODIFY']);
+    expect(records.map((record) => record.dynamodb!.NewImage!.text!.S)).toEqual([
+      'hello',
+      'héllo ✓',
+      'bye',
+    ]);
+  });
+
   it("applies the relay's filter (INSERT only) and emits nothing for a failed conditional write", async () => {
     const records: DynamoDBRecord[] = [];
     bridge = await startTestBridge(consumer((event) => records.push(...event.Records)));
