@@ -3,7 +3,9 @@
  * ApiGatewayManagementApiClient, against a local @connections endpoint (another process) that
  * answers each post after an injected latency. The ideal (idealFanOutMs) is what posting with
  * that many in flight costs at best, per invocation, with pages in parallel invocations above
- * the paging threshold; the ratio to it shows what the bridge itself adds. The subscriber Query is timed apart (it is not in the ideal).
+ * the paging threshold; the ratio to it shows what the bridge itself adds. The subscriber
+ * Query is timed apart (it is not in the ideal). Pages are timed as separate sandboxes (see
+ * relayFanOut).
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,10 @@ export interface FanOutResult {
   /** pushMs / idealMs. */
   ratio: number;
   sent: number;
+  /** Paged only: every page at once in this one process, sharing its two CPUs. */
+  sharedMs?: number;
+  /** Paged only: CPU a page's process spends per post (sizes the FanOut function). */
+  cpuPerPostUs?: number;
 }
 
 /** Above this many subscribers the relay posts in pages, each in its own FanOut invocation. */
@@ -43,27 +49,52 @@ export const BENCH_PAGED = { threshold: 2000, pageSize: 1000, pagesInFlight: 32 
 
 /**
  * The relay's fan-out entry point (`forBatch().broadcast`), paged exactly as on AWS. Each page
- * stands for one FanOut invocation: warm containers each with their own client and sockets,
- * up to the relay's pages in flight, posting with the same bounded concurrency.
+ * stands for one FanOut invocation: a warm container with its own client and sockets, posting
+ * with the same bounded concurrency. On AWS every invocation has a CPU of its own; this
+ * machine has two, which twenty pages posting at once would share. So pages run one at a
+ * time, each timed alone as its own sandbox would run it, and the fan-out's time is the
+ * relay's own part plus, per wave of pages in flight, the slowest page of the wave
+ * (`sandboxMs`). How long the same pages take when they all share this process is kept
+ * too (`sharedMs`).
  */
 function relayFanOut(
   store: ConnectionStore,
   endpoint: string,
   log: Logger,
   fanOut: FanOutOptions,
-): (bridgeId: string, frame: ClientFrame) => Promise<BroadcastResult> {
+): (
+  bridgeId: string,
+  frame: ClientFrame,
+  isolated: boolean,
+) => Promise<{ result: BroadcastResult; pageMs: number[]; pageCpuMs: number }> {
   const containers = Array.from({ length: BENCH_PAGED.pagesInFlight }, () =>
     createManagementClient(endpoint, fanOut),
   );
-  let next = 0;
+  let pageMs: number[] = [];
+  let pageCpuMs = 0;
+  let isolate = true;
+  let turn: Promise<unknown> = Promise.resolve();
   const dispatcher = {
-    dispatch: (page: FanOutPage) =>
-      postToConnections(
-        containers[next++ % containers.length]!,
-        page.connectionIds,
-        Buffer.from(page.frame),
-        { concurrency: fanOut.concurrency, log },
-      ),
+    dispatch: (page: FanOutPage) => {
+      const container = containers[pageMs.length % containers.length]!;
+      const slot = pageMs.push(0) - 1;
+      const run = (isolate ? turn : Promise.resolve()).then(async () => {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        const posted = await postToConnections(
+          container,
+          page.connectionIds,
+          Buffer.from(page.frame),
+          { concurrency: fanOut.concurrency, log },
+        );
+        pageMs[slot] = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        pageCpuMs += (used.user + used.system) / 1000;
+        return posted;
+      });
+      turn = run.catch(() => undefined);
+      return run;
+    },
   };
   const broadcaster = new ApiGatewayBroadcaster(
     store,
@@ -72,7 +103,24 @@ function relayFanOut(
     fanOut,
     { threshold: BENCH_PAGED.threshold, pageSize: BENCH_PAGED.pageSize, dispatcher },
   );
-  return (bridgeId, frame) => broadcaster.forBatch().broadcast(bridgeId, frame);
+  return async (bridgeId, frame, isolated) => {
+    pageMs = [];
+    pageCpuMs = 0;
+    isolate = isolated;
+    const result = await broadcaster.forBatch().broadcast(bridgeId, frame);
+    return { result, pageMs, pageCpuMs };
+  };
+}
+
+/** Pages in flight together form a wave; a wave lasts as long as its slowest page. */
+export function sandboxFanOutMs(totalMs: number, pageMs: readonly number[]): number {
+  if (pageMs.length === 0) return totalMs;
+  const relayOwnMs = totalMs - pageMs.reduce((sum, ms) => sum + ms, 0);
+  let waves = 0;
+  for (let start = 0; start < pageMs.length; start += BENCH_PAGED.pagesInFlight) {
+    waves += Math.max(...pageMs.slice(start, start + BENCH_PAGED.pagesInFlight));
+  }
+  return relayOwnMs + waves;
 }
 
 /**
@@ -90,11 +138,12 @@ export function idealFanOutMs(size: number, concurrency: number, latencyMs: numb
 function timedStore(store: ConnectionStore): ConnectionStore & { lastQueryMs: number } {
   const timed = Object.create(store) as ConnectionStore & { lastQueryMs: number };
   timed.lastQueryMs = 0;
-  timed.subscribers = async (bridgeId: string) => {
+  // The broadcaster reads `subscriptions` (ids with their wishes); `subscribers` is its sibling.
+  timed.subscriptions = async (bridgeId: string) => {
     const started = performance.now();
-    const ids = await store.subscribers(bridgeId);
+    const found = await store.subscriptions(bridgeId);
     timed.lastQueryMs = performance.now() - started;
-    return ids;
+    return found;
   };
   return timed;
 }
@@ -134,25 +183,43 @@ export async function benchFanOut(
   try {
     // A warm container: sockets open and code compiled before anything is timed.
     await writeSubscribers(dynamo.client, table, 'bench-warm', 1000);
-    await push('bench-warm', frame('bench-warm'));
+    await push('bench-warm', frame('bench-warm'), true);
     for (const size of sizes) {
       const bridge = `bench-${size}`;
       await writeSubscribers(dynamo.client, table, bridge, size);
-      const runs: { queryMs: number; pushMs: number; sent: number }[] = [];
+      const runs: { queryMs: number; pushMs: number; sent: number; cpuPerPostUs?: number }[] = [];
       for (let run = 0; run < 3; run += 1) {
         const started = performance.now();
-        const pushed = await push(bridge, frame(bridge));
-        const totalMs = performance.now() - started;
+        const { result, pageMs, pageCpuMs } = await push(bridge, frame(bridge), true);
+        const totalMs = sandboxFanOutMs(performance.now() - started, pageMs);
         runs.push({
+          ...(pageMs.length > 0 && { cpuPerPostUs: (pageCpuMs * 1000) / result.sent }),
           queryMs: store.lastQueryMs,
           pushMs: totalMs - store.lastQueryMs,
-          sent: pushed.sent,
+          sent: result.sent,
         });
       }
       // The median run of three.
-      const { queryMs, pushMs, sent } = [...runs].sort((a, b) => a.pushMs - b.pushMs)[1]!;
+      const { queryMs, pushMs, sent, cpuPerPostUs } = [...runs].sort(
+        (a, b) => a.pushMs - b.pushMs,
+      )[1]!;
       const idealMs = idealFanOutMs(size, concurrency, latencyMs);
-      results.push({ connections: size, queryMs, pushMs, idealMs, ratio: pushMs / idealMs, sent });
+      let sharedMs: number | undefined;
+      if (size > BENCH_PAGED.threshold) {
+        const started = performance.now();
+        await push(bridge, frame(bridge), false);
+        sharedMs = performance.now() - started - store.lastQueryMs;
+      }
+      results.push({
+        connections: size,
+        queryMs,
+        pushMs,
+        idealMs,
+        ratio: pushMs / idealMs,
+        sent,
+        ...(sharedMs !== undefined && { sharedMs }),
+        ...(cpuPerPostUs !== undefined && { cpuPerPostUs }),
+      });
     }
   } finally {
     await api.close();

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { benchBundles } from './bundles';
-import { benchFanOut } from './fanout';
+import { BENCH_PAGED, benchFanOut } from './fanout';
 
 // Local endpoints only; the SDK still wants credentials to sign with.
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
@@ -54,12 +54,16 @@ try {
 const latencyMs = 20;
 const concurrency = 64;
 console.log(
-  `fan-out through the relay's fan-out entry point (in process): injected latency ${latencyMs} ms per post, concurrency ${concurrency}; ideal = ceil(N / ${concurrency}) x ${latencyMs} ms`,
+  `fan-out through the relay's fan-out entry point (in process): injected latency ${latencyMs} ms per post, concurrency ${concurrency}; ideal = ceil(N / ${concurrency}) x ${latencyMs} ms, above ${BENCH_PAGED.threshold} per wave of ${BENCH_PAGED.pagesInFlight} pages of ${BENCH_PAGED.pageSize}; pages timed one at a time, as separate sandboxes (the slowest page of each wave counts)`,
 );
 const fanOutSizes = option('fanout-sizes', '10,100,1000,10000,20000').split(',').map(Number);
 for (const r of await benchFanOut(fanOutSizes, { latencyMs, concurrency })) {
+  const shared =
+    r.sharedMs === undefined
+      ? ''
+      : `; CPU ${r.cpuPerPostUs?.toFixed(0)} us per post; all pages at once in this one process: ${r.sharedMs.toFixed(0)} ms (${(r.sharedMs / r.idealMs).toFixed(1)}x, its ${cpus().length} CPUs shared)`;
   console.log(
-    `  ${String(r.connections).padStart(6)} connections: push ${r.pushMs.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)}${r.connections === 20_000 ? ' [target <= 1.3]' : ''}; subscriber query ${r.queryMs.toFixed(0)} ms (sent ${r.sent})`,
+    `  ${String(r.connections).padStart(6)} connections: push ${r.pushMs.toFixed(0).padStart(6)} ms, ideal ${r.idealMs.toFixed(0).padStart(5)} ms, ratio ${r.ratio.toFixed(2)}${r.connections === 20_000 ? ' [target <= 1.3]' : ''}; subscriber query ${r.queryMs.toFixed(0)} ms (sent ${r.sent})${shared}`,
   );
 }
 const requests = await benchRequests(50);

@@ -42,14 +42,20 @@ export const FUNCTIONS = {
   Relay: {
     entry: 'relay.ts',
     description: 'Events stream: deliver to the bridge channels and WebSocket clients',
-    memorySize: 1024,
+    // Lambda gives one full vCPU at 1,769 MB. A post costs ~0.27 ms of CPU (npm run bench),
+    // so the 2,000 posts the relay makes itself below the paging threshold need that CPU to
+    // keep pace with their network waits; less would throttle them.
+    memorySize: 1769,
     // Long enough to wait out a provider Retry-After inside one invocation.
     timeoutSeconds: 120,
   },
   FanOut: {
     entry: 'fan-out.ts',
     description: 'One page of a large WebSocket fan-out: post a frame to its connections',
-    memorySize: 512,
+    // A page of 1,000 posts costs ~270 ms of CPU (npm run bench): one full vCPU (1,769 MB)
+    // keeps that under the page's network-bound time; at 512 MB (under a third of a vCPU)
+    // the page would take three times as long.
+    memorySize: 1769,
     // A page of 1,000 posts at 64 in flight takes well under a second; 3 s per stuck post.
     timeoutSeconds: 60,
   },
