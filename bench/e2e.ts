@@ -10,6 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { DEFAULT_SEND_ORDER } from '../functions/core/send-order';
 import { BENCH_BRIDGE, DIRECT_ROUTE, type SteadyResult } from './e2e-config';
 import { startBenchWorld } from './e2e-world';
 import { median, summary } from './stats';
@@ -75,15 +76,21 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
     }
 
     print(
-      `fan-out through the whole path (one client "send" -> all subscribers hold the event frame; median of ${o.runs}) vs direct-post baseline (Query + post each, same gateway and client), same run:`,
+      `fan-out through the whole path (one client "send" with its seq -> all subscribers hold the event frame; median of ${o.runs}) vs direct-post baseline (Query + post each, same gateway and client), same run:`,
     );
     let marker = 0;
-    const timeOne = async (path: 'relay' | 'direct') => {
+    // The sender numbers its sends as @chat-bridge/client does (`seq`); `unnumbered` is a raw
+    // client's frame, which waits out the gateway-time ordering gate (core/send-order.ts).
+    let seq = 0;
+    const timeOne = async (path: 'relay' | 'direct' | 'unnumbered') => {
       const text = `mk3x${(marker += 1)}`;
+      const send = { action: 'send', bridge: BENCH_BRIDGE, text, clientMessageId: text };
       const frame =
-        path === 'relay'
-          ? { action: 'send', bridge: BENCH_BRIDGE, text, clientMessageId: text }
-          : { action: DIRECT_ROUTE, bridge: BENCH_BRIDGE, text };
+        path === 'direct'
+          ? { action: DIRECT_ROUTE, bridge: BENCH_BRIDGE, text }
+          : path === 'relay'
+            ? { ...send, seq: (seq += 1) }
+            : send;
       return peers.call<number>('fanOut', { frame, marker: text, timeoutMs: 300_000 });
     };
     // Each process holds one descriptor per subscriber (the bridge the server side, the peers
@@ -117,6 +124,13 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
         direct.push(await timeOne('direct'));
       }
       const [full, base] = [median(relay), median(direct)];
+      if (size === o.sizes[0]) {
+        const raw: number[] = [];
+        for (let run = 0; run < o.runs; run += 1) raw.push(await timeOne('unnumbered'));
+        print(
+          `  ${String(size).padStart(5)} subscribers, a send without seq (raw client: ordered by gateway time, ${DEFAULT_SEND_ORDER.graceMs} ms grace): ${median(raw).toFixed(0)} ms`,
+        );
+      }
       print(
         `  ${String(size).padStart(5)} subscribers: full path ${full.toFixed(0).padStart(5)} ms, baseline ${base.toFixed(0).padStart(5)} ms, ratio ${(full / base).toFixed(2)}${size === 1000 ? ' [target <= 1.2]' : ''}  (runs: ${relay.map((v) => v.toFixed(0)).join('/')} vs ${direct.map((v) => v.toFixed(0)).join('/')}; opening ${openSeconds.toFixed(1)} s, ${retries} subscribe retries so far)`,
       );

@@ -3,10 +3,11 @@ import {
   frameEcho,
   handleClientAction,
   parseClientFrame,
+  sendSequence,
   toErrorFrame,
   type ServerFrame,
 } from './core/client-actions';
-import { inSendOrder } from './core/send-order';
+import { inClientSequence, inSendOrder } from './core/send-order';
 import { getRelayRuntime } from './runtime/relay-runtime';
 import { withBridges } from './runtime/runtime';
 
@@ -27,39 +28,48 @@ export async function receiveClientFrame(
     ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
     : event.body;
   const echo = frameEcho(body);
-  try {
-    const connection = await runtime.connections.get(connectionId);
-    if (!connection) {
-      await reply({
-        type: 'error',
-        code: 'unknown-connection',
-        message: 'this connection is not registered: reconnect',
-        ...echo,
+  const seq = sendSequence(body);
+  const { requestTimeEpoch, requestId } = event.requestContext;
+  const handle = async () => {
+    try {
+      const connection = await runtime.connections.get(connectionId);
+      if (!connection) {
+        await reply({
+          type: 'error',
+          code: 'unknown-connection',
+          message: 'this connection is not registered: reconnect',
+          ...echo,
+        });
+        return;
+      }
+      const request = parseClientFrame(body);
+      await handleClientAction(connection, request, {
+        ...(await withBridges(runtime.base, 'bridge' in request ? [request.bridge] : [])),
+        connections: runtime.connections,
+        reply,
+        receivedAt: requestTimeEpoch,
+        // API Gateway invokes once per frame, concurrently: without the client's own `seq`,
+        // the gate restores the gateway's order (with it, the whole frame runs in its turn).
+        inSendOrder: (store) =>
+          seq !== undefined
+            ? store()
+            : inSendOrder(
+                { connectionId, receivedAt: requestTimeEpoch, requestId },
+                runtime.sendOrder,
+                store,
+                { log: runtime.base.log },
+              ),
       });
-      return { statusCode: 200 };
+    } catch (error) {
+      const frame = toErrorFrame(error, echo);
+      if (frame.type === 'error' && frame.code === 'internal')
+        runtime.base.log.error('client frame failed', { connectionId, error });
+      await reply(frame);
     }
-    const request = parseClientFrame(body);
-    const { requestTimeEpoch, requestId } = event.requestContext;
-    await handleClientAction(connection, request, {
-      ...(await withBridges(runtime.base, 'bridge' in request ? [request.bridge] : [])),
-      connections: runtime.connections,
-      reply,
-      receivedAt: requestTimeEpoch,
-      // API Gateway invokes once per frame, concurrently: the gate restores the gateway's order.
-      inSendOrder: (store) =>
-        inSendOrder(
-          { connectionId, receivedAt: requestTimeEpoch, requestId },
-          runtime.sendOrder,
-          store,
-          { log: runtime.base.log },
-        ),
-    });
-  } catch (error) {
-    const frame = toErrorFrame(error, echo);
-    if (frame.type === 'error' && frame.code === 'internal')
-      runtime.base.log.error('client frame failed', { connectionId, error });
-    await reply(frame);
-  }
+  };
+  await (seq === undefined
+    ? handle()
+    : inClientSequence(connectionId, seq, runtime.sendOrder, handle, { log: runtime.base.log }));
   return { statusCode: 200 };
 }
 

@@ -64,6 +64,8 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
   private socket: WebSocketLike | undefined;
   private state: ConnectionState = 'closed';
   private attempt = 0;
+  /** Sends written on the current connection (their `seq`). */
+  private sendSeq = 0;
   private stopped = true;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -155,6 +157,7 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
     socket.onopen = () => {
       if (socket !== this.socket) return;
       this.attempt = 0;
+      this.sendSeq = 0;
       this.setState('open');
       this.subscriptions.resubscribeAll();
       for (const frame of this.sends.frames()) this.write(frame);
@@ -203,6 +206,7 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
       case 'event':
         return this.subscriptions.onEvent(frame);
       case 'subscribed':
+        this.subscriptions.started(frame.bridge, frame.cursor);
         return this.emit('subscribed', { bridge: frame.bridge });
       case 'caught-up':
         return this.subscriptions.release(frame.bridge);
@@ -224,7 +228,11 @@ export class ChatBridgeClient extends TypedEmitter<ClientEvents> {
   }
 
   private write(frame: ClientFrame): void {
-    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.socket?.readyState !== OPEN) return;
+    // Each send carries its number on this connection, so the bridge stores the sends in the
+    // order they were written without waiting to find out whether an earlier one is late.
+    const numbered = frame.action === 'send' ? { ...frame, seq: (this.sendSeq += 1) } : frame;
+    this.socket.send(JSON.stringify(numbered));
   }
 
   private setState(state: ConnectionState, extra: { delayMs?: number; reason?: string } = {}) {

@@ -55,7 +55,8 @@ export interface ErrorFrame {
 }
 
 export type ServerFrame =
-  | { type: 'subscribed'; bridge: string }
+  /** `cursor`: where the subscription starts; resumed from until an event brings a newer one. */
+  | { type: 'subscribed'; bridge: string; cursor?: string }
   | { type: 'unsubscribed'; bridge: string }
   | { type: 'caught-up'; bridge: string }
   | { type: 'catch-up-truncated'; bridge: string; next: string }
@@ -69,7 +70,15 @@ export type ServerFrame =
 export type ClientFrame =
   | { action: 'subscribe'; bridge: string; after?: string; deliveries?: boolean }
   | { action: 'unsubscribe'; bridge: string }
-  | { action: 'send'; bridge: string; text: string; clientMessageId: string; replyTo?: string }
+  | {
+      action: 'send';
+      bridge: string;
+      text: string;
+      clientMessageId: string;
+      replyTo?: string;
+      /** 1, 2, 3... per connection: the bridge stores sends in this order. */
+      seq?: number;
+    }
   | { action: 'ping' };
 
 /** Parse one frame; anything that is not a JSON object with a `type` is ignored by the caller. */

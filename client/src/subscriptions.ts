@@ -61,6 +61,16 @@ export class Subscriptions {
     this.sendSubscribe(subscription);
   }
 
+  /**
+   * The bridge confirmed a subscribe, saying where it starts: with no event seen yet, that is
+   * the point to resume from, so a connection lost before the first event loses none.
+   */
+  started(bridge: string, cursor: string | undefined): void {
+    const subscription = this.byBridge.get(bridge);
+    if (subscription && subscription.cursor === undefined && cursor !== undefined)
+      subscription.cursor = cursor;
+  }
+
   /** A refused subscribe sends no history: stop holding live events back. */
   releaseAll(): void {
     for (const subscription of this.byBridge.values()) this.release(subscription.bridge);

@@ -4,8 +4,10 @@ import type { ConnectionInfo, ConnectionStore } from './connections';
 import { ForbiddenError, NotFoundError, ValidationError, publicView } from './errors';
 import { ingestNormalized, type IngestDeps } from './ingest';
 import type { EventStore } from './ports';
-import { decodeCursor } from './event-cursor';
+import { decodeCursor, encodeCursor, settleHorizon } from './event-cursor';
 import { firstIssue, issueError } from './validation';
+
+const SEQ_RULE = 'seq must be a whole number from 1, one more for each send on this connection';
 
 /** Frames a WebSocket client may send; `action` selects the route (design.md). */
 const BridgeId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
@@ -39,13 +41,19 @@ export const ClientFrameSchema = v.variant('action', [
       ),
     ),
     replyTo: v.optional(v.pipe(v.string(), v.minLength(1))),
+    /** The client's own count of its sends on this connection: 1, 2, 3... (send order). */
+    seq: v.optional(v.pipe(v.number(SEQ_RULE), v.safeInteger(SEQ_RULE), v.minValue(1, SEQ_RULE))),
   }),
   v.object({ action: v.literal('ping') }),
 ]);
 export type ClientRequest = v.InferOutput<typeof ClientFrameSchema>;
 
 export type ServerFrame =
-  | { type: 'subscribed'; bridge: string }
+  /**
+   * `cursor`: where the subscription starts (the settle horizon of now). A client that has no
+   * event cursor yet resumes from it after a reconnect, so events of the gap are not lost.
+   */
+  | { type: 'subscribed'; bridge: string; cursor: string }
   /** The history after a subscribe's cursor is all sent; what follows is live. */
   | { type: 'caught-up'; bridge: string }
   | { type: 'unsubscribed'; bridge: string }
@@ -75,6 +83,8 @@ export interface ClientActionDeps extends IngestDeps {
   inSendOrder?: <T>(store: () => Promise<T>) => Promise<T>;
   /** When the gateway received the frame (epoch ms): a sent message's time. */
   receivedAt?: number;
+  /** The clock subscriptions start from (tests set it). */
+  now?: () => number;
 }
 
 const CATCH_UP_PAGE = 100;
@@ -105,18 +115,31 @@ export function parseClientFrame(body: string | undefined): ClientRequest {
  * frame can say which frame it answers even when that frame failed validation.
  */
 export function frameEcho(body: string | undefined): { action?: string; clientMessageId?: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    return {};
-  }
-  if (typeof json !== 'object' || json === null) return {};
-  const { action, clientMessageId } = json as Record<string, unknown>;
+  const { action, clientMessageId } = rawFields(body);
   return {
     ...(typeof action === 'string' && { action: action.slice(0, 64) }),
     ...(typeof clientMessageId === 'string' && { clientMessageId: clientMessageId.slice(0, 128) }),
   };
+}
+
+/**
+ * The client `seq` of a raw `send` frame, when it has a usable one, even if the rest of the
+ * frame fails validation: its place in the connection's order is kept either way.
+ */
+export function sendSequence(body: string | undefined): number | undefined {
+  const { action, seq } = rawFields(body);
+  return action === 'send' && Number.isSafeInteger(seq) && (seq as number) >= 1
+    ? (seq as number)
+    : undefined;
+}
+
+function rawFields(body: string | undefined): Record<string, unknown> {
+  try {
+    const json: unknown = JSON.parse(body ?? '');
+    return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function allowedBridge(connection: ConnectionInfo, bridgeId: string, bridges: Bridges) {
@@ -151,7 +174,11 @@ export async function handleClientAction(
         sub: connection.sub,
         deliveries: request.deliveries === true,
       });
-      await deps.reply({ type: 'subscribed', bridge: request.bridge });
+      await deps.reply({
+        type: 'subscribed',
+        bridge: request.bridge,
+        cursor: encodeCursor(settleHorizon(deps.now?.() ?? Date.now())),
+      });
       if (request.after !== undefined) await catchUp(request.bridge, request.after, deps);
       return;
     }

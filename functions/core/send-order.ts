@@ -17,6 +17,10 @@ export interface SendOrderStore {
   /** How many sends of the connection that came before `ticket` are registered and not released. */
   earlierInProgress(ticket: SendTicket, registeredSince: number): Promise<number>;
   release(ticket: SendTicket): Promise<void>;
+  /** The highest client `seq` of the connection that is handled (0 before the first). */
+  sequencedThrough(connectionId: string): Promise<number>;
+  /** Record `seq` as handled; a lower number never moves it back. */
+  markSequenced(connectionId: string, seq: number): Promise<void>;
 }
 
 export interface SendOrderOptions {
@@ -96,3 +100,47 @@ export async function inSendOrder<T>(
     );
   }
 }
+
+/**
+ * Handle a `send` frame that carries the client's own `seq` (1, 2, 3... per connection; one
+ * WebSocket delivers them in that order) only after the connection's frame `seq - 1` is
+ * handled. The client says outright what came before, so nothing waits for a frame that may
+ * not exist: the first frame, and any frame whose predecessor is done, go at once (no grace).
+ * A missing predecessor is waited for at most `maxWaitMs`. Whatever `work` does, even fail,
+ * the frame counts as handled afterwards, so one bad frame never holds up the next.
+ */
+export async function inClientSequence<T>(
+  connectionId: string,
+  seq: number,
+  gate: SendOrderStore,
+  work: () => Promise<T>,
+  deps: { log: Logger; options?: SendOrderOptions },
+): Promise<T> {
+  const options = deps.options ?? DEFAULT_SEND_ORDER;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = now() + options.maxWaitMs;
+  while (seq > 1 && (await gate.sequencedThrough(connectionId)) < seq - 1) {
+    if (now() >= deadline) {
+      deps.log.warn('the frame before this send never came; handling it anyway', {
+        connectionId,
+        seq,
+      });
+      break;
+    }
+    await sleep(SEQUENCE_POLL_MS);
+  }
+  try {
+    return await work();
+  } finally {
+    await gate.markSequenced(connectionId, seq).catch((error: unknown) =>
+      deps.log.warn('send sequence not recorded; the next send waits out its limit', {
+        connectionId,
+        error,
+      }),
+    );
+  }
+}
+
+/** The predecessor of a sequenced send is usually storing already: look again soon. */
+const SEQUENCE_POLL_MS = 5;

@@ -1,15 +1,20 @@
 import {
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailed } from './dynamo-event-store';
 import { ticketKey, type SendOrderStore, type SendTicket } from '../core/send-order';
 
 /** Registrations live under the connection, so removing the connection removes them too. */
 const connKey = (id: string) => `CONN#${id}`;
 const SEND_PREFIX = 'SEND#';
 const sendKey = (ticket: SendTicket) => `${SEND_PREFIX}${ticketKey(ticket)}`;
+/** The connection's highest handled client `seq` (see inClientSequence). */
+const SEQUENCE_SK = 'SENDSEQ';
 /** A registration left by a dead invocation expires by TTL (it stops counting much sooner). */
 const KEEP_SECONDS = 3600;
 
@@ -64,6 +69,38 @@ export class DynamoSendOrderStore implements SendOrderStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return count;
+  }
+
+  async sequencedThrough(connectionId: string): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: connKey(connectionId) }, sk: { S: SEQUENCE_SK } },
+        ConsistentRead: true,
+        ProjectionExpression: 'handledThrough',
+      }),
+    );
+    return Number(Item?.handledThrough?.N ?? 0);
+  }
+
+  async markSequenced(connectionId: string, seq: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: connKey(connectionId) }, sk: { S: SEQUENCE_SK } },
+          UpdateExpression: 'SET handledThrough = :seq, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(handledThrough) OR handledThrough < :seq',
+          ExpressionAttributeValues: {
+            ':seq': { N: String(seq) },
+            ':expires': { N: String(Math.floor(this.now() / 1000) + KEEP_SECONDS) },
+          },
+        }),
+      );
+    } catch (error) {
+      // A higher number is already recorded: it never moves back.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   async release(ticket: SendTicket): Promise<void> {

@@ -83,7 +83,7 @@ describe.skipIf(!availability.run)('a browser page on another origin', () => {
       }
     })();
 
-    expect(frames[0]).toEqual({ type: 'subscribed', bridge: 'support' });
+    expect(frames[0]).toMatchObject({ type: 'subscribed', bridge: 'support' });
     const event = frames.find((frame) => frame.type === 'event') as
       { event: { data: { message: { text: string } } } } | undefined;
     expect(event?.event.data.message.text).toBe('hello browser');

@@ -110,6 +110,10 @@ describe('ChatBridgeClient on the local runtime', () => {
     app.instance.subscribe('support');
     app.instance.connect();
     await eventually('open', () => app.instance.connectionState === 'open');
+    // Subscribed first: the bridge's answer is where the client resumes from after the drop.
+    await eventually('subscribed', () =>
+      tracked.received.some((frame) => frame.includes('"subscribed"')),
+    );
     const socket = tracked.current()!;
     // The frame leaves, then the network goes before any ack can come back.
     const ackSeen: string[] = [];

@@ -88,6 +88,46 @@ describe('ChatBridgeClient ordering and de-duplication', () => {
     client.close();
   });
 
+  it('resumes from where a subscription started when the connection drops before any event, and numbers sends per connection', async () => {
+    ScriptedSocket.all = [];
+    const client = new ChatBridgeClient({
+      url: 'ws://bridge.test',
+      token: () => 'jwt',
+      WebSocket: ScriptedSocket,
+      backoff: { initialMs: 1, maxMs: 1 },
+    });
+    client.subscribe('support');
+    client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const socket = ScriptedSocket.all[0]!;
+    socket.open();
+    socket.push({ type: 'subscribed', bridge: 'support', cursor: 'start' });
+    void client.send('support', 'one').catch(() => undefined);
+    void client.send('support', 'two').catch(() => undefined);
+
+    socket.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = ScriptedSocket.all[1]!;
+    next.open();
+
+    const sends = (written: unknown[]) =>
+      written.filter((f) => (f as { action: string }).action === 'send') as {
+        text: string;
+        seq: number;
+      }[];
+    expect(sends(socket.written).map((f) => [f.text, f.seq])).toEqual([
+      ['one', 1],
+      ['two', 2],
+    ]);
+    expect(next.written[0]).toEqual({ action: 'subscribe', bridge: 'support', after: 'start' });
+    // Unacked sends go again on the new connection, numbered from 1 there.
+    expect(sends(next.written).map((f) => [f.text, f.seq])).toEqual([
+      ['one', 1],
+      ['two', 2],
+    ]);
+    client.close();
+  });
+
   it('continues a truncated catch-up from the cursor the server gives', async () => {
     ScriptedSocket.all = [];
     const client = new ChatBridgeClient({

@@ -3,6 +3,7 @@ import {
   frameEcho,
   handleClientAction,
   parseClientFrame,
+  sendSequence,
   toErrorFrame,
   type ClientActionDeps,
   type ServerFrame,
@@ -56,10 +57,18 @@ describe('WebSocket client actions', () => {
     expect(frames).toEqual([{ type: 'pong' }]);
   });
 
-  it('subscribes to a bridge', async () => {
+  it('subscribes to a bridge, saying where the subscription starts (the settle horizon)', async () => {
+    base.now = () => Date.parse('2026-01-01T00:01:00.000Z');
     await act('{"action":"subscribe","bridge":"support"}');
 
-    expect(frames).toEqual([{ type: 'subscribed', bridge: 'support' }]);
+    const horizon = Date.parse('2026-01-01T00:00:45.000Z'); // 15 s before now
+    expect(frames).toEqual([
+      {
+        type: 'subscribed',
+        bridge: 'support',
+        cursor: Buffer.from(`${String(horizon).padStart(13, '0')}#~`).toString('base64url'),
+      },
+    ]);
     expect(await connections.subscriptions('support')).toEqual([
       { connectionId: 'conn-a', sub: 'alice', deliveries: false },
     ]);
@@ -203,6 +212,22 @@ describe('WebSocket client actions', () => {
         clientMessageId: 'm-8',
       },
     ]);
+  });
+
+  it("takes a send's seq when it is a whole number from 1, and keeps it from a frame that fails", async () => {
+    const send = (seq: unknown) =>
+      JSON.stringify({ action: 'send', bridge: 'support', text: 'hi', clientMessageId: 'm', seq });
+    for (const bad of [0, -1, 1.5, '2', 2 ** 53]) {
+      expect(() => parseClientFrame(send(bad))).toThrow(
+        'seq must be a whole number from 1, one more for each send on this connection',
+      );
+    }
+    expect(parseClientFrame(send(3))).toMatchObject({ seq: 3 });
+    // The gate keeps a failing frame's place: its seq is read without the rest of it.
+    expect(sendSequence('{"action":"send","bridge":"support","text":"","seq":4}')).toBe(4);
+    expect(sendSequence('{"action":"ping","seq":4}')).toBeUndefined();
+    expect(sendSequence('{"action":"send","seq":"4"}')).toBeUndefined();
+    expect(sendSequence('not json')).toBeUndefined();
   });
 
   it('refuses a bridge the token does not allow', async () => {

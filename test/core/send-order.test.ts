@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../functions/core/log';
 import { MemorySendOrderStore } from '../../functions/core/memory';
 import {
+  inClientSequence,
   inSendOrder,
   type SendOrderOptions,
   type SendOrderStore,
@@ -114,5 +115,89 @@ describe.each(STORES)('the send order gate (%s)', (_name, makeStore) => {
     // Assess
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it("with the client's seq, handles sends in that order, whatever order their invocations run in", async () => {
+    // Prepare: five numbered frames whose invocations start in reverse order, the first last.
+    const gate = makeStore();
+    const connectionId = `c-${Math.random().toString(36).slice(2)}`;
+    const handled: number[] = [];
+
+    // Act
+    await Promise.all(
+      [1, 2, 3, 4, 5].map(async (seq) => {
+        await delay((5 - seq) * 4);
+        await inClientSequence(
+          connectionId,
+          seq,
+          gate,
+          async () => {
+            await delay(seq % 2 === 0 ? 1 : 15);
+            handled.push(seq);
+          },
+          { log: quiet, options },
+        );
+      }),
+    );
+
+    // Assess
+    expect(handled).toEqual([1, 2, 3, 4, 5]);
+    expect(await gate.sequencedThrough(connectionId)).toBe(5);
+  });
+
+  it('with seq, never waits for the first send nor after a predecessor that failed', async () => {
+    // Prepare: a clock that only moves when the gate sleeps, and a record of every sleep.
+    const gate = makeStore();
+    const connectionId = `c-${Math.random().toString(36).slice(2)}`;
+    const sleeps: number[] = [];
+    const counted: SendOrderOptions = { ...options, sleep: async (ms) => void sleeps.push(ms) };
+
+    // Act: frame 1 fails in its handling; frame 2 comes after it.
+    const first = inClientSequence(
+      connectionId,
+      1,
+      gate,
+      async () => {
+        throw new Error('not allowed in bridge');
+      },
+      { log: quiet, options: counted },
+    );
+    await expect(first).rejects.toThrow('not allowed');
+    const second = await inClientSequence(connectionId, 2, gate, async () => 'stored', {
+      log: quiet,
+      options: counted,
+    });
+
+    // Assess
+    expect(second).toBe('stored');
+    expect(sleeps).toEqual([]);
+  });
+
+  it('with seq, handles a send anyway once its longest wait for a missing predecessor is over', async () => {
+    // Prepare: frame 3 arrives, frames 1 and 2 never do; the clock moves only by the sleeps.
+    const gate = makeStore();
+    const connectionId = `c-${Math.random().toString(36).slice(2)}`;
+    let clock = 0;
+    const warnings: string[] = [];
+    const log = createLogger({}, { sink: (line) => warnings.push(line) });
+
+    // Act
+    const result = await inClientSequence(connectionId, 3, gate, async () => 'stored', {
+      log,
+      options: {
+        ...options,
+        maxWaitMs: 100,
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+      },
+    });
+
+    // Assess
+    expect(result).toBe('stored');
+    expect(clock).toBeGreaterThanOrEqual(100);
+    expect(warnings.join('\n')).toContain('the frame before this send never came');
+    expect(await gate.sequencedThrough(connectionId)).toBe(3);
+    await gate.markSequenced(connectionId, 2);
+    expect(await gate.sequencedThrough(connectionId)).toBe(3);
   });
 });

@@ -73,65 +73,74 @@ describe('real-time relay, end to end on the local runtime', () => {
     for (const client of [erin, frank, console]) client.close();
   });
 
-  it('relays five quick sends from one connection in send order, to every subscriber and provider', async () => {
-    // Prepare
-    const [gina, henry] = [await subscribed('gina'), await subscribed('henry')];
-    const texts = [1, 2, 3, 4, 5].map((n) => `order probe ${n}`);
+  it.each([
+    ['as the gateway received them', 'order probe', false],
+    ["by the client's own seq", 'seq probe', true],
+  ])(
+    'relays five quick sends from one connection in send order (%s), to every subscriber and provider',
+    async (_how, marker, numbered) => {
+      // Prepare
+      const [gina, henry] = [await subscribed('gina'), await subscribed('henry')];
+      const texts = [1, 2, 3, 4, 5].map((n) => `${marker} ${n}`);
 
-    // Act: five frames written back to back, without waiting for any ack.
-    texts.forEach((text, i) =>
-      gina.send({ action: 'send', bridge: 'support', text, clientMessageId: `order-${i + 1}` }),
-    );
+      // Act: five frames written back to back, without waiting for any ack.
+      texts.forEach((text, i) =>
+        gina.send({
+          action: 'send',
+          bridge: 'support',
+          text,
+          clientMessageId: `${marker.replace(' ', '-')}-${i + 1}`,
+          ...(numbered && { seq: i + 1 }),
+        }),
+      );
 
-    // Assess
-    await eventually(
-      'every copy',
-      () =>
-        eventTexts(henry, 'order probe').length === 5 &&
-        eventTexts(gina, 'order probe').length === 5 &&
-        world.gitple.messages.filter((m) => m.content.includes('order probe')).length === 5 &&
-        world.pingstreams.messages.filter((m) => m.text.includes('order probe')).length === 5 &&
-        world.tiger.messages.filter((m) => String(m.body.body).includes('order probe')).length ===
-          5 &&
-        world.ivs.received.filter(
-          (r) =>
-            r.frame.Action === 'SEND_MESSAGE' && String(r.frame.Content).includes('order probe'),
-        ).length === 5,
-      15_000,
-    );
-    const inOrder = (seen: string[]) => seen.map((text) => /order probe \d/.exec(text)?.[0]);
-    expect(inOrder(eventTexts(henry, 'order probe'))).toEqual(texts);
-    expect(inOrder(eventTexts(gina, 'order probe'))).toEqual(texts);
-    expect(
-      inOrder(
-        world.gitple.messages
-          .filter((m) => m.content.includes('order probe'))
-          .map((m) => m.content),
-      ),
-    ).toEqual(texts);
-    expect(
-      inOrder(
-        world.pingstreams.messages.filter((m) => m.text.includes('order probe')).map((m) => m.text),
-      ),
-    ).toEqual(texts);
-    expect(
-      inOrder(
-        world.tiger.messages
-          .map((m) => String(m.body.body))
-          .filter((body) => body.includes('order probe')),
-      ),
-    ).toEqual(texts);
-    expect(
-      inOrder(
-        world.ivs.received
-          .filter((r) => r.frame.Action === 'SEND_MESSAGE')
-          .map((r) => String(r.frame.Content))
-          .filter((content) => content.includes('order probe')),
-      ),
-    ).toEqual(texts);
-    gina.close();
-    henry.close();
-  });
+      // Assess
+      await eventually(
+        'every copy',
+        () =>
+          eventTexts(henry, marker).length === 5 &&
+          eventTexts(gina, marker).length === 5 &&
+          world.gitple.messages.filter((m) => m.content.includes(marker)).length === 5 &&
+          world.pingstreams.messages.filter((m) => m.text.includes(marker)).length === 5 &&
+          world.tiger.messages.filter((m) => String(m.body.body).includes(marker)).length === 5 &&
+          world.ivs.received.filter(
+            (r) => r.frame.Action === 'SEND_MESSAGE' && String(r.frame.Content).includes(marker),
+          ).length === 5,
+        15_000,
+      );
+      const inOrder = (seen: string[]) =>
+        seen.map((text) => new RegExp(`${marker} \\d`).exec(text)?.[0]);
+      expect(inOrder(eventTexts(henry, marker))).toEqual(texts);
+      expect(inOrder(eventTexts(gina, marker))).toEqual(texts);
+      expect(
+        inOrder(
+          world.gitple.messages.filter((m) => m.content.includes(marker)).map((m) => m.content),
+        ),
+      ).toEqual(texts);
+      expect(
+        inOrder(
+          world.pingstreams.messages.filter((m) => m.text.includes(marker)).map((m) => m.text),
+        ),
+      ).toEqual(texts);
+      expect(
+        inOrder(
+          world.tiger.messages
+            .map((m) => String(m.body.body))
+            .filter((body) => body.includes(marker)),
+        ),
+      ).toEqual(texts);
+      expect(
+        inOrder(
+          world.ivs.received
+            .filter((r) => r.frame.Action === 'SEND_MESSAGE')
+            .map((r) => String(r.frame.Content))
+            .filter((content) => content.includes(marker)),
+        ),
+      ).toEqual(texts);
+      gina.close();
+      henry.close();
+    },
+  );
 
   it('posts a fan-out above the threshold through FanOut invocations, each subscriber once', async () => {
     // Prepare: nine subscribers, above the lowered threshold of four, in pages of two.

@@ -25,4 +25,14 @@ export class MemorySendOrderStore implements SendOrderStore {
   async release(ticket: SendTicket): Promise<void> {
     this.byConnection.get(ticket.connectionId)?.delete(ticketKey(ticket));
   }
+
+  private readonly sequenced = new Map<string, number>();
+
+  async sequencedThrough(connectionId: string): Promise<number> {
+    return this.sequenced.get(connectionId) ?? 0;
+  }
+
+  async markSequenced(connectionId: string, seq: number): Promise<void> {
+    this.sequenced.set(connectionId, Math.max(seq, this.sequenced.get(connectionId) ?? 0));
+  }
 }
