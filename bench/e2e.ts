@@ -6,7 +6,7 @@
  * 2. fan-out: one `send` from a client, time until all N subscribers hold the `event` frame,
  *    beside the direct-post baseline (bench/direct-fanout.ts) in the same run.
  * Run alone: npx tsx bench/e2e.ts [--duration 20] [--rate 100] [--sizes 10,100,1000,5000]
- *   [--runs 5] [--provider-latency 0] [--warmup 5]
+ *   [--runs 5] [--provider-latency 0] [--warmup 10]
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -157,7 +157,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     sizes: option('sizes', '10,100,1000,5000').split(',').map(Number),
     runs: Number(option('runs', '5')),
     providerLatencyMs: Number(option('provider-latency', '0')),
-    warmupSeconds: Number(option('warmup', '5')),
+    warmupSeconds: Number(option('warmup', '10')),
   });
   // Keep-alive sockets of the SDK clients would hold the process open.
   process.exit(0);

@@ -73,3 +73,59 @@ describe('a delivery record that fails to save', () => {
     expect(world.metrics.counts.get('DeliveriesUnknown|provider=ivs')).toBe(1);
   });
 });
+
+describe('a lane of several messages to one target', () => {
+  it("writes the next message's intent while the previous outcome is written, and calls only after that outcome is stored", async () => {
+    // Prepare: every IVS write is logged at its start and end; outcomes take a moment to land.
+    const world = relayWorld();
+    const put = world.state.putDelivery.bind(world.state);
+    const trail: string[] = [];
+    const name = (record: DeliveryRecord) => `${record.eventId.split('-').at(-1)} ${record.status}`;
+    world.state.putDelivery = async (record: DeliveryRecord, copy) => {
+      if (!record.target.startsWith('ivs#')) return put(record, copy);
+      trail.push(`start ${name(record)}`);
+      if (record.status !== 'sending') await new Promise((resolve) => setTimeout(resolve, 5));
+      await put(record, copy);
+      trail.push(`end ${name(record)}`);
+    };
+    const send = world.ivs.send.bind(world.ivs);
+    world.ivs.send = async (target, message) => {
+      trail.push(`call ${message.marker.eventId.split('-').at(-1)}`);
+      return send(target, message);
+    };
+    const events = ['1', '2', '3'].map((id) => gitpleMessage(id));
+
+    // Act
+    const failures = await relayBatch(
+      events.map((event, i) => batchRecord(event, i + 1)),
+      world.deps,
+    );
+
+    // Assess
+    expect(failures).toEqual([]);
+    const ids = events.map((event) => event.id.split('-').at(-1)!);
+    const at = (step: string) => trail.indexOf(step);
+    for (const [previous, next] of [
+      [ids[0], ids[1]],
+      [ids[1], ids[2]],
+    ]) {
+      expect(at(`start ${next} sending`)).toBeLessThan(at(`end ${previous} delivered`));
+      expect(at(`call ${next}`)).toBeGreaterThan(at(`end ${previous} delivered`));
+    }
+    expect(world.ivs.sent.map((s) => s.message.marker.eventId)).toEqual(events.map((e) => e.id));
+  });
+
+  it('never calls for a later message when an earlier outcome cannot be stored', async () => {
+    const world = relayWorld();
+    failResultWrites(world, 100);
+    const events = ['1', '2'].map((id) => gitpleMessage(id));
+
+    const failures = await relayBatch(
+      events.map((event, i) => batchRecord(event, i + 1)),
+      world.deps,
+    );
+
+    expect(failures).toEqual(['1']);
+    expect(world.ivs.sent.map((s) => s.message.marker.eventId)).toEqual([events[0]!.id]);
+  });
+});
