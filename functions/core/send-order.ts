@@ -120,7 +120,9 @@ export async function inClientSequence<T>(
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = now() + options.maxWaitMs;
-  while (seq > 1 && (await gate.sequencedThrough(connectionId)) < seq - 1) {
+  // Soon at first (the predecessor is usually storing already), then less often, so a frame
+  // whose predecessor never comes costs a couple of dozen reads, not hundreds.
+  for (let pause = 5; seq > 1 && (await gate.sequencedThrough(connectionId)) < seq - 1;) {
     if (now() >= deadline) {
       deps.log.warn('the frame before this send never came; handling it anyway', {
         connectionId,
@@ -128,7 +130,8 @@ export async function inClientSequence<T>(
       });
       break;
     }
-    await sleep(SEQUENCE_POLL_MS);
+    await sleep(pause);
+    pause = Math.min(pause * 2, 100);
   }
   try {
     return await work();
@@ -141,6 +144,3 @@ export async function inClientSequence<T>(
     );
   }
 }
-
-/** The predecessor of a sequenced send is usually storing already: look again soon. */
-const SEQUENCE_POLL_MS = 5;

@@ -156,9 +156,15 @@ async function listenOnThread(
     await worker.terminate();
     throw new Error(`dynalite did not start: ${started.error}`);
   }
+  let closing = false;
+  // Every request fails from then on (connection refused); say why once, loudly.
+  worker.on('exit', (code) => {
+    if (!closing) process.emitWarning(`the embedded DynamoDB thread stopped (exit code ${code})`);
+  });
   return {
     port: started.port,
     close: async () => {
+      closing = true;
       const closed = answer();
       worker.postMessage('close');
       await closed;

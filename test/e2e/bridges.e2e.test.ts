@@ -92,7 +92,7 @@ describe('bridges made at run time, end to end on the local runtime', () => {
     expect(listed.bridges.find((b) => b.id === 'support')).toMatchObject({ origin: 'file' });
   });
 
-  it('ten concurrent first messages of one request open one bridge and relay ten messages once each, in order', async () => {
+  it('ten concurrent first messages of one request open one bridge and relay ten messages once each', async () => {
     // Prepare
     const request = newRequest();
     const bridgeId = ruleBridgeId('ps-support', 'pingstreams', request);
@@ -115,10 +115,13 @@ describe('bridges made at run time, end to end on the local runtime', () => {
     for (const text of texts) expect(gitpleTexts(text)).toHaveLength(1);
     const storedOrder = history.events.map((e) => e.event.data.message.text);
     expect(storedOrder.sort()).toEqual([...texts].sort());
-    const relayedOrder = world.gitple.messages
+    // Ten posts at once have no order among them: the relay follows the order the writes
+    // landed in, history the time each was stamped (ties within a millisecond by event id).
+    // The order of sequential sends is asserted in realtime.e2e.test.ts.
+    const relayed = world.gitple.messages
       .filter((m) => texts.some((t) => m.content.endsWith(t)))
       .map((m) => texts.find((t) => m.content.endsWith(t)));
-    expect(relayedOrder).toEqual(history.events.map((e) => e.event.data.message.text));
+    expect([...relayed].sort()).toEqual([...texts].sort());
   });
 
   it('closes the bridge on request.close: later messages are stored but not relayed', async () => {
