@@ -1,3 +1,4 @@
+import { sleep as realSleep } from './concurrency';
 import type { Logger } from './log';
 
 /**
@@ -39,6 +40,12 @@ export interface SendOrderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The gate's settings with their clock and sleep, real unless a test gave its own. */
+function clockOf(deps: { options?: SendOrderOptions }) {
+  const options = deps.options ?? DEFAULT_SEND_ORDER;
+  return { options, now: options.now ?? Date.now, sleep: options.sleep ?? realSleep };
+}
+
 export const DEFAULT_SEND_ORDER: SendOrderOptions = {
   graceMs: 50,
   pollMs: 20,
@@ -70,9 +77,7 @@ export async function inSendOrder<T>(
   store: () => Promise<T>,
   deps: { log: Logger; options?: SendOrderOptions },
 ): Promise<T> {
-  const options = deps.options ?? DEFAULT_SEND_ORDER;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { options, now, sleep } = clockOf(deps);
   const started = now();
   await gate.register(ticket);
   try {
@@ -116,9 +121,7 @@ export async function inClientSequence<T>(
   work: () => Promise<T>,
   deps: { log: Logger; options?: SendOrderOptions },
 ): Promise<T> {
-  const options = deps.options ?? DEFAULT_SEND_ORDER;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const { options, now, sleep } = clockOf(deps);
   const deadline = now() + options.maxWaitMs;
   // Soon at first (the predecessor is usually storing already), then less often, so a frame
   // whose predecessor never comes costs a couple of dozen reads, not hundreds.

@@ -1,3 +1,4 @@
+import { sleep } from '../concurrency';
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { nowOf, type Outcome, type RelayDeps } from './deps';
@@ -18,14 +19,14 @@ const STATE_WRITE_BACKOFF_MS = 100;
  * record of it may be tried again, never the send.
  */
 export async function writeDurably(deps: RelayDeps, write: () => Promise<void>): Promise<void> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = deps.sleep ?? sleep;
   for (let tries = 1; ; tries += 1) {
     try {
       return await write();
     } catch (error) {
       if (tries >= STATE_WRITE_TRIES) throw error;
       deps.log.warn('relay state write failed; writing it again', { tries, error });
-      await sleep(STATE_WRITE_BACKOFF_MS * 2 ** (tries - 1));
+      await pause(STATE_WRITE_BACKOFF_MS * 2 ** (tries - 1));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { sleep } from '../concurrency';
 import type { CommonEvent } from '../event';
 import { publicView } from '../errors';
 import type { DeliveryTarget } from '../outbound';
@@ -20,8 +21,7 @@ export class RelayOutOfTimeError extends Error {
 /** The longest one provider call may take (adapters time out at 5-10 s). */
 export const ATTEMPT_BUDGET_MS = 15_000;
 
-export const sleepOf = (deps: RelayDeps) =>
-  deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+export const sleepOf = (deps: RelayDeps) => deps.sleep ?? sleep;
 
 /** Whether `ms` more (and one attempt after it) ends before the invocation's deadline. */
 export const fitsInvocation = (deps: RelayDeps, ms: number) =>
