@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { CommonEvent } from '../functions/core/event';
 import { ingestNormalized } from '../functions/core/ingest';
 import { createLogger } from '../functions/core/log';
-import type { OutboundAdapter } from '../functions/core/outbound';
 import type { Bridges } from '../functions/core/bridges';
 import { CachedBridgeSource } from '../functions/core/bridge-source';
 import { DynamoBridgeStore } from '../functions/infra/dynamo-bridge-store';
@@ -26,6 +25,7 @@ import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { DynamoEventStore } from '../functions/infra/dynamo-event-store';
 import { DynamoRelayState } from '../functions/infra/dynamo-relay-state';
 import { startEmbeddedDynamo } from '../local/dynamo/embedded-dynamo';
+import { RecordingAdapter } from '../test/support/relay-world';
 
 export interface RequestCounts {
   perNewEvent: number;
@@ -107,22 +107,6 @@ export async function benchRequests(
     const page = await store.listEvents('support', { limit: messages });
     const state = new DynamoRelayState(dynamo.client, dynamo.tableNames.STATE_TABLE!);
     const connections = new DynamoConnectionStore(dynamo.client, dynamo.tableNames.STATE_TABLE!);
-    const accepting = (provider: OutboundAdapter['provider']): OutboundAdapter => {
-      let n = 0;
-      return {
-        provider,
-        capabilities: () => ({
-          send: true,
-          edit: true,
-          delete: true,
-          attachments: true,
-          replies: true,
-          maxTextLength: 500,
-        }),
-        unavailableReason: () => undefined,
-        send: async () => ({ messageId: `${provider}-${n++}` }),
-      };
-    };
     counts.length = 0;
     await relayBatch(
       page.items.map((item, i) => ({
@@ -133,9 +117,9 @@ export async function benchRequests(
       {
         bridges: await snapshot(['support']),
         adapters: {
-          ivs: accepting('ivs'),
-          pingstreams: accepting('pingstreams'),
-          tigerconnect: accepting('tigerconnect'),
+          ivs: new RecordingAdapter('ivs'),
+          pingstreams: new RecordingAdapter('pingstreams'),
+          tigerconnect: new RecordingAdapter('tigerconnect'),
         },
         state,
         // The relay's own per-batch broadcaster, with no connections to push to.

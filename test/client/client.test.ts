@@ -34,6 +34,17 @@ class ScriptedSocket implements WebSocketLike {
   }
 }
 
+/** A client on scripted sockets, the ones of earlier tests forgotten. */
+function scriptedClient(options: Partial<ConstructorParameters<typeof ChatBridgeClient>[0]> = {}) {
+  ScriptedSocket.all = [];
+  return new ChatBridgeClient({
+    url: 'ws://bridge.test',
+    token: () => 'jwt',
+    WebSocket: ScriptedSocket,
+    ...options,
+  });
+}
+
 const event = (n: number) => ({
   id: `e${n}`,
   subject: 'support',
@@ -43,13 +54,7 @@ const event = (n: number) => ({
 
 describe('ChatBridgeClient ordering and de-duplication', () => {
   it('holds live pushes that arrive during catch-up behind the history, and drops repeats', async () => {
-    ScriptedSocket.all = [];
-    const client = new ChatBridgeClient({
-      url: 'ws://bridge.test',
-      token: () => 'jwt',
-      WebSocket: ScriptedSocket,
-      backoff: { initialMs: 1, maxMs: 1 },
-    });
+    const client = scriptedClient({ backoff: { initialMs: 1, maxMs: 1 } });
     const seen: ClientEvents['event'][] = [];
     client.on('event', (e) => seen.push(e));
     client.subscribe('support', { after: 'c0', deliveries: true });
@@ -89,13 +94,7 @@ describe('ChatBridgeClient ordering and de-duplication', () => {
   });
 
   it('resumes from where a subscription started when the connection drops before any event, and numbers sends per connection', async () => {
-    ScriptedSocket.all = [];
-    const client = new ChatBridgeClient({
-      url: 'ws://bridge.test',
-      token: () => 'jwt',
-      WebSocket: ScriptedSocket,
-      backoff: { initialMs: 1, maxMs: 1 },
-    });
+    const client = scriptedClient({ backoff: { initialMs: 1, maxMs: 1 } });
     client.subscribe('support');
     client.connect();
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -129,12 +128,7 @@ describe('ChatBridgeClient ordering and de-duplication', () => {
   });
 
   it('continues a truncated catch-up from the cursor the server gives', async () => {
-    ScriptedSocket.all = [];
-    const client = new ChatBridgeClient({
-      url: 'ws://bridge.test',
-      token: async () => 'jwt',
-      WebSocket: ScriptedSocket,
-    });
+    const client = scriptedClient({ token: async () => 'jwt' });
     client.subscribe('support', { after: 'c0' });
     client.connect();
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -158,13 +152,7 @@ describe('fullJitterDelay', () => {
 
 describe('ChatBridgeClient sends', () => {
   it('rejects a send that is never acked once its timeout passes, and not before', async () => {
-    ScriptedSocket.all = [];
-    const client = new ChatBridgeClient({
-      url: 'ws://bridge.test',
-      token: () => 'jwt',
-      WebSocket: ScriptedSocket,
-      sendTimeoutMs: 50,
-    });
+    const client = scriptedClient({ sendTimeoutMs: 50 });
     client.connect();
     await new Promise((resolve) => setTimeout(resolve, 0));
     ScriptedSocket.all[0]!.open();
@@ -179,12 +167,7 @@ describe('ChatBridgeClient sends', () => {
   });
 
   it('resolves once even when the ack comes twice (a resend acked as a duplicate)', async () => {
-    ScriptedSocket.all = [];
-    const client = new ChatBridgeClient({
-      url: 'ws://bridge.test',
-      token: () => 'jwt',
-      WebSocket: ScriptedSocket,
-    });
+    const client = scriptedClient();
     client.connect();
     await new Promise((resolve) => setTimeout(resolve, 0));
     const socket = ScriptedSocket.all[0]!;

@@ -23,44 +23,25 @@ import {
 } from '../../functions/core/relay';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { TEST_BRIDGES } from '../support/bridges';
+import { FULL, RecordingAdapter as SendingAdapter } from '../support/relay-world';
 
 const ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
 const PS_REQUEST = 'support-group-65f1c0ffee0000000000abcd-0d9f3c1e2b4a4f6e8a7b9c0d1e2f3a4b';
 
-const FULL: OutboundCapabilities = {
-  send: true,
-  edit: true,
-  delete: true,
-  attachments: true,
-  replies: true,
-  maxTextLength: 500,
-};
-
-/** An in-memory provider that records what it was asked to do, and can be told to fail. */
-class RecordingAdapter implements OutboundAdapter {
-  sent: { target: DeliveryTarget; message: OutboundMessage; id: string }[] = [];
+/** The support adapter that also carries out edits and deletes, with capabilities to choose. */
+class RecordingAdapter extends SendingAdapter {
   edited: { id: string; text: string }[] = [];
   deleted: string[] = [];
-  failures: Error[] = [];
-  private next = 1;
 
   constructor(
-    readonly provider: OutboundAdapter['provider'],
+    provider: OutboundAdapter['provider'],
     private readonly caps: OutboundCapabilities = FULL,
-  ) {}
+  ) {
+    super(provider);
+  }
 
-  capabilities() {
+  override capabilities() {
     return this.caps;
-  }
-  unavailableReason() {
-    return undefined;
-  }
-  async send(target: DeliveryTarget, message: OutboundMessage) {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    const id = `${this.provider}-msg-${this.next++}`;
-    this.sent.push({ target, message, id });
-    return { messageId: id };
   }
   async edit(_t: DeliveryTarget, id: string, message: OutboundMessage) {
     this.edited.push({ id, text: message.text });
