@@ -1,44 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../functions/core/log';
+import { startConnectionsApi } from '../support/connections-api';
 import type { ConnectionStore } from '../../functions/core/connections';
 import {
   ApiGatewayBroadcaster,
   createManagementClient,
 } from '../../functions/infra/api-gateway-broadcaster';
-
-/** A local @connections endpoint: `stuck` never answers, `gone` answers 410 like API Gateway. */
-async function startConnectionsApi() {
-  const posted: string[] = [];
-  const server: Server = createServer((request, response) => {
-    const id = decodeURIComponent(request.url?.split('/@connections/')[1] ?? '');
-    request.resume();
-    request.on('end', () => {
-      posted.push(id);
-      if (id === 'stuck') return; // never answers
-      if (id === 'gone') {
-        response.writeHead(410, {
-          'x-amzn-errortype': 'GoneException',
-          'content-type': 'application/json',
-        });
-        response.end('{"message":"gone"}');
-        return;
-      }
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`,
-    posted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('ApiGatewayBroadcaster', () => {
   let api: Awaited<ReturnType<typeof startConnectionsApi>>;

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../functions/core/log';
+import { startConnectionsApi } from '../support/connections-api';
 import { MemoryConnectionStore } from '../../functions/core/memory';
 import type { ClientFrame } from '../../functions/core/relay';
 import {
@@ -14,33 +13,6 @@ import {
   type FanOutPage,
   type PageDispatcher,
 } from '../../functions/infra/fan-out-pages';
-
-/** A local @connections endpoint that records each post; ids starting with `gone` answer 410. */
-async function startConnectionsApi() {
-  const posted: string[] = [];
-  const server: Server = createServer((request, response) => {
-    const id = decodeURIComponent(request.url?.split('/@connections/')[1] ?? '');
-    request.resume();
-    request.on('end', () => {
-      posted.push(id);
-      if (id.startsWith('gone')) {
-        response.writeHead(410, { 'x-amzn-errortype': 'GoneException' }).end('{}');
-        return;
-      }
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`,
-    posted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const event: ClientFrame = {
   type: 'delivery',
