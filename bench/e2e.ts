@@ -37,21 +37,18 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
     // Warm every Lambda of the path (module load, SDK clients, provider tokens, and V8's
     // optimised code for the hot paths, which takes a few thousand calls) before timing, at
     // the measured rate: warm containers are what a steady load meets on AWS too.
-    const warm = await peers.call<SteadyResult>('steady', {
-      httpUrl: bridge.httpUrl,
-      rate: o.rate,
-      durationMs: o.warmupSeconds * 1000,
-      runId: 1,
-    });
+    const steadyFor = (seconds: number, runId: number) =>
+      peers.call<SteadyResult>('steady', {
+        httpUrl: bridge.httpUrl,
+        rate: o.rate,
+        durationMs: seconds * 1000,
+        runId,
+      });
+    const warm = await steadyFor(o.warmupSeconds, 1);
     print(
       `warm-up (not counted below): ${warm.posted} webhooks at ${o.rate}/s right after start; webhook -> subscriber ${summary(warm.subscriberMs)}`,
     );
-    const steady = await peers.call<SteadyResult>('steady', {
-      httpUrl: bridge.httpUrl,
-      rate: o.rate,
-      durationMs: o.durationSeconds * 1000,
-      runId: 2,
-    });
+    const steady = await steadyFor(o.durationSeconds, 2);
     print(
       `end-to-end latency, real local runtime: ${steady.posted} Gitple webhooks at ${o.rate}/s for ${o.durationSeconds} s, ${o.subscribers} WebSocket subscribers, 3 provider targets`,
     );

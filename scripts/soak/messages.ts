@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gitpleMessage } from '../../test/e2e/world';
 
 const PINGSTREAMS_DELIVERY = (
   JSON.parse(
@@ -37,39 +38,16 @@ export function soakMessage(origin: Origin, id: string, marker: string): SoakWeb
   const at =
     new Date(Date.UTC(2024, 4, 2, 10)).getTime() + Number.parseInt(hex24(id).slice(0, 6), 16);
   if (origin === 'gitple') {
-    const messageId = Number.parseInt(hex24(id).slice(0, 10), 16);
+    // The end-to-end tests' webhook, at this message's own time.
+    const webhook = gitpleMessage(Number.parseInt(hex24(id).slice(0, 10), 16), text);
     return {
       provider: origin,
       query: `?key=${SOAK_KEYS.gitple}`,
       headers: {},
       json: {
-        category: 'group:message_send',
-        app_id: 'gitple-app',
-        channel: {
-          channel_id: 'room-7',
-          type: 'group',
-          name: 'Support 7',
-          freeze: false,
-          total_message_count: 1,
-          total_file_count: 0,
-          created_at: 1714600000000,
-          updated_at: at,
-        },
-        message: {
-          type: 'text',
-          message_id: messageId,
-          channel_id: 'room-7',
-          content: text,
-          meta: {},
-          user: {
-            user_id: 'user-42',
-            name: 'Ana',
-            created_at: 1714000000000,
-            updated_at: 1714000000000,
-          },
-          created_at: at,
-          updated_at: at,
-        },
+        ...webhook,
+        channel: { ...webhook.channel, total_message_count: 1, updated_at: at },
+        message: { ...webhook.message, created_at: at, updated_at: at },
       },
     };
   }
