@@ -19,3 +19,10 @@ export async function mapWithConcurrency<T, R>(
 /** Wait `ms` on the real clock: the default wherever a dependency can take a fake sleep. */
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves after `turns` turns of the event loop: what those turns queue goes out first. */
+export async function afterTurns(turns: number): Promise<void> {
+  for (let turn = 0; turn < turns; turn += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

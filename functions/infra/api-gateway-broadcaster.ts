@@ -14,6 +14,7 @@ import type { Logger } from '../core/log';
 import type { BroadcastResult, Broadcaster, ClientFrame } from '../core/relay';
 import { postToConnections, type PostResult } from './connection-posts';
 import { pagesOf, type PageDispatcher } from './fan-out-pages';
+import { withoutSdkLogging } from './sdk-clients';
 
 export interface FanOutOptions {
   /** Posts in flight at once; the socket pool is sized to match. */
@@ -39,7 +40,7 @@ const PAGES_IN_FLIGHT = 32;
 /** A management API client whose keep-alive pool matches the fan-out concurrency. */
 export function createManagementClient(endpoint: string, options: FanOutOptions = DEFAULT_FAN_OUT) {
   const agentOptions = { keepAlive: true, maxSockets: options.concurrency };
-  return new ApiGatewayManagementApiClient({
+  const client = new ApiGatewayManagementApiClient({
     endpoint,
     maxAttempts: 1, // a dead connection answers 410 at once; retrying a timeout only delays the rest
     // Resolve the middleware stack once per command type instead of once per post: the SDK's
@@ -55,6 +56,7 @@ export function createManagementClient(endpoint: string, options: FanOutOptions 
       connectionTimeout: options.timeoutMs,
     }),
   });
+  return withoutSdkLogging(client);
 }
 
 /**
@@ -86,15 +88,20 @@ export class ApiGatewayBroadcaster implements Broadcaster {
    */
   forBatch(): Broadcaster {
     const subscribers = new Map<string, Promise<Subscriber[]>>();
+    const subscribersOf = (bridgeId: string) => {
+      let list = subscribers.get(bridgeId);
+      if (!list) {
+        list = this.connections.subscriptions(bridgeId);
+        // A read nothing broadcasts after fails quietly; a broadcast awaiting it sees the error.
+        list.catch(() => undefined);
+        subscribers.set(bridgeId, list);
+      }
+      return list;
+    };
     return {
-      broadcast: async (bridgeId, frame, audience = EVERYONE) => {
-        let list = subscribers.get(bridgeId);
-        if (!list) {
-          list = this.connections.subscriptions(bridgeId);
-          subscribers.set(bridgeId, list);
-        }
-        return this.deliver(bridgeId, await list, frame, audience);
-      },
+      broadcast: async (bridgeId, frame, audience = EVERYONE) =>
+        this.deliver(bridgeId, await subscribersOf(bridgeId), frame, audience),
+      prefetch: (bridgeIds) => bridgeIds.forEach(subscribersOf),
     };
   }
 

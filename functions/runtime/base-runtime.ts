@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../core/log';
 import type { Metrics } from '../core/ports';
 import type { SecretsSource } from '../core/secrets';
 import { emfMetrics } from '../infra/emf-metrics';
+import { withoutSdkLogging } from '../infra/sdk-clients';
 import { defaultSecretsSource } from '../infra/secrets';
 import { logLevelOf } from './config';
 
@@ -29,7 +30,7 @@ export function createBaseRuntime(
     // this same client at the embedded server. Resolving the middleware stack once per command
     // type keeps per-call CPU low, which the review handler's 200 ms deadline and the relay's
     // batches both feel.
-    dynamo: overrides.dynamo ?? new DynamoDBClient({ cacheMiddleware: true }),
+    dynamo: overrides.dynamo ?? withoutSdkLogging(new DynamoDBClient({ cacheMiddleware: true })),
     secrets: overrides.secrets ?? defaultSecretsSource(env),
     metrics: overrides.metrics ?? emfMetrics(),
     log: overrides.log ?? createLogger({ service: 'chat-bridge' }, { level: logLevelOf(env) }),

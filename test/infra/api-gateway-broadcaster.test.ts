@@ -52,4 +52,60 @@ describe('ApiGatewayBroadcaster', () => {
     expect(performance.now() - started).toBeLessThan(3000);
     expect(api.posted.sort()).toEqual(['a', 'b', 'gone', 'stuck']);
   });
+
+  describe('for one batch', () => {
+    const counting = (fail: boolean) => {
+      const reads: string[] = [];
+      const store = {
+        subscriptions: async (bridgeId: string) => {
+          reads.push(bridgeId);
+          if (fail) throw new Error('ProvisionedThroughputExceededException');
+          return [{ connectionId: 'a', sub: 'a', deliveries: false }];
+        },
+        remove: async () => undefined,
+      } as unknown as ConnectionStore;
+      const broadcaster = new ApiGatewayBroadcaster(
+        store,
+        createManagementClient(api.endpoint),
+        createLogger({}, { sink: () => undefined }),
+      ).forBatch();
+      return { reads, broadcaster };
+    };
+    const event = {
+      type: 'delivery',
+      eventId: 'e',
+      target: 'ivs',
+      channel: 'c',
+      status: 'delivered',
+    } as const;
+
+    it('reads the subscribers it was told to prefetch once, for every broadcast after', async () => {
+      const { reads, broadcaster } = counting(false);
+
+      broadcaster.prefetch?.(['support']);
+      expect(reads).toEqual(['support']);
+      await broadcaster.broadcast('support', event);
+      await broadcaster.broadcast('support', event);
+
+      expect(reads).toEqual(['support']);
+      expect(api.posted).toEqual(['a', 'a']);
+    });
+
+    it('fails a broadcast whose prefetched read failed, and a read nobody used fails quietly', async () => {
+      const { broadcaster } = counting(true);
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+
+      broadcaster.prefetch?.(['support', 'unused']);
+      await expect(broadcaster.broadcast('support', event)).rejects.toThrow(
+        'ProvisionedThroughputExceededException',
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+
+      process.off('unhandledRejection', onUnhandled);
+      expect(unhandled).toEqual([]);
+      expect(api.posted).toEqual([]);
+    });
+  });
 });

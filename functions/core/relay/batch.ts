@@ -31,7 +31,12 @@ export async function relayBatch(
 
   const lanes: Promise<void>[] = [];
   const knownByRecord = new Map<BatchRecord, KnownDeliveries>();
-  for (const { partitionLanes, known } of await readDeliveries(lanesOf(records, deps), deps)) {
+  const partitions = lanesOf(records, deps);
+  // The subscribers are read beside the deliveries, not after them: one round trip less
+  // before the first push.
+  deps.broadcaster.prefetch?.(pushedBridges(partitions, deps));
+
+  for (const { partitionLanes, known } of await readDeliveries(partitions, deps)) {
     const { partition, laneByTarget } = partitionLanes;
     for (const record of partition) knownByRecord.set(record, known ?? new Map());
     // Clients catch up from history by cursor: a push the stream is about to give up on is
@@ -59,6 +64,17 @@ export async function relayBatch(
   );
   return reported;
 }
+
+/** The bridges whose clients the batch pushes events to. */
+const pushedBridges = (partitions: readonly PartitionLanes[], deps: RelayDeps) => [
+  ...new Set(
+    partitions.flatMap(({ partition }) =>
+      partition
+        .map((record) => record.input.event.subject)
+        .filter((subject) => deps.bridges.get(subject)),
+    ),
+  ),
+];
 
 /** Thrown into a record whose lane stopped at an earlier record of its channel. */
 class EarlierRecordUnsettled extends Error {

@@ -93,6 +93,11 @@ export interface Broadcaster {
    * connections are removed.
    */
   broadcast(bridgeId: string, frame: ClientFrame, audience?: Audience): Promise<BroadcastResult>;
+  /**
+   * Start reading these bridges' subscribers now, for broadcasts that follow (a batch's
+   * broadcaster reads them once); the relay calls it while it reads the batch's deliveries.
+   */
+  prefetch?(bridgeIds: readonly string[]): void;
 }
 
 /** A delivery that exhausted its retries, kept whole so it can be replayed. */

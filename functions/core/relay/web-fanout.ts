@@ -1,3 +1,4 @@
+import { afterTurns } from '../concurrency';
 import type { Audience } from '../connections';
 import type { CommonEvent } from '../event';
 import { WEB_PROVIDER } from '../providers';
@@ -32,6 +33,10 @@ export async function pushToClients(
   markFailed: (record: BatchRecord, error: unknown) => void,
 ) {
   const recorded: Promise<void>[] = [];
+  // A provider call waits on its `sending` intent, and a push on nothing but the posts: two
+  // turns let the batch's lanes queue their intents and the state store send them before the
+  // posts (ten or a thousand SDK calls) take the event loop.
+  await afterTurns(2);
   for (const record of partition) {
     const { event, cursor } = record.input;
     if (!deps.bridges.get(event.subject)) continue;
