@@ -103,9 +103,8 @@ export class DynamoRelayState implements RelayState {
     return found;
   }
 
-  async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
-    const expiresAt = this.expiresAt();
-    const deliveryItem: Record<string, AttributeValue> = {
+  private deliveryItem(record: DeliveryRecord, expiresAt: AttributeValue) {
+    return {
       ...deliveryItemKey(record.eventId, record.target),
       eventId: { S: record.eventId },
       target: { S: record.target },
@@ -117,6 +116,28 @@ export class DynamoRelayState implements RelayState {
       updatedAt: { S: record.updatedAt },
       expiresAt,
     };
+  }
+
+  /** A conditional put: not coalesced, since a batch write takes no condition. */
+  async putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: this.deliveryItem(record, this.expiresAt()),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
+    const expiresAt = this.expiresAt();
+    const deliveryItem = this.deliveryItem(record, expiresAt);
     if (!copy) return this.writes.put([deliveryItem]);
     // The delivery and both directions of the id map in one request.
     return this.writes.put([

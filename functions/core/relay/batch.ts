@@ -1,3 +1,4 @@
+import { claimFirstRecords, RELAY_CLAIM_TARGET, withClaimedIntents, type Claims } from './claims';
 import { parkBeforeStreamGivesUp } from './dead-letters';
 import { relayEventTo } from './deliver';
 import type { RelayDeps } from './deps';
@@ -35,9 +36,11 @@ export async function relayBatch(
   // The subscribers are read beside the deliveries, not after them: one round trip less
   // before the first push.
   deps.broadcaster.prefetch?.(pushedBridges(partitions, deps));
+  const claims = claimFirstRecords(partitions, deps);
 
-  for (const { partitionLanes, known } of await readDeliveries(partitions, deps)) {
+  for (const { partitionLanes, known: read } of await readDeliveries(partitions, deps)) {
     const { partition, laneByTarget } = partitionLanes;
+    const known = read && withClaimedIntents(read, partitionLanes, claims.token);
     for (const record of partition) knownByRecord.set(record, known ?? new Map());
     // Clients catch up from history by cursor: a push the stream is about to give up on is
     // dropped (logged and counted) rather than holding the channel until it is lost.
@@ -51,7 +54,7 @@ export async function relayBatch(
     };
     lanes.push(pushToClients(partition, deps, known ?? new Map(), pushFailed));
     for (const lane of laneByTarget.values()) {
-      lanes.push(relayLane(lane, known, deps, failed, markFailed));
+      lanes.push(relayLane(lane, known, claims, deps, failed, markFailed));
     }
   }
   await Promise.all(lanes);
@@ -92,6 +95,7 @@ class EarlierRecordUnsettled extends Error {
 async function relayLane(
   lane: Lane,
   known: KnownDeliveries | undefined,
+  claims: Claims,
   deps: RelayDeps,
   failed: ReadonlyMap<string, BatchRecord>,
   markFailed: (record: BatchRecord, error: unknown) => void,
@@ -116,7 +120,7 @@ async function relayLane(
     const over = new Promise<void>((resolve) => (callOver = resolve));
     const settled = relayEventTo(record.input, lane.target, deps, {
       ...(known && { known }),
-      step: { before, callOver },
+      step: { before, callOver, claim: claims.byRecord.get(record) },
     })
       .then(() => before)
       .catch(async (error: unknown) => {
@@ -151,6 +155,7 @@ async function readDeliveries(
   const keysOf = ({ partition, laneByTarget }: PartitionLanes) => [
     ...partition.flatMap((record) => [
       { eventId: record.input.event.id, target: HAND_BACKS_TARGET },
+      { eventId: record.input.event.id, target: RELAY_CLAIM_TARGET },
       // Only a bridge's own events are pushed to its clients.
       ...(deps.bridges.get(record.input.event.subject)
         ? [{ eventId: record.input.event.id, target: webTarget(record) }]
