@@ -36,9 +36,11 @@ export async function relayBatch(
   // The subscribers are read beside the deliveries, not after them: one round trip less
   // before the first push.
   deps.broadcaster.prefetch?.(pushedBridges(partitions, deps));
+  // The claims go out last: only the provider calls wait for them, not the pushes.
+  const reading = readDeliveries(partitions, deps);
   const claims = claimFirstRecords(partitions, deps);
 
-  for (const { partitionLanes, known: read } of await readDeliveries(partitions, deps)) {
+  for (const { partitionLanes, known: read } of await reading) {
     const { partition, laneByTarget } = partitionLanes;
     const known = read && withClaimedIntents(read, partitionLanes, claims.token);
     for (const record of partition) knownByRecord.set(record, known ?? new Map());
