@@ -5,6 +5,7 @@ import {
   QueryCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
+import { withDeadline } from '../core/concurrency';
 import { ValidationError } from '../core/errors';
 import { decodeCursor, encodeCursor, SETTLE_MS, settleHorizon } from '../core/event-cursor';
 import { boundedRawJson, LIMITS, utf8Bytes } from '../core/limits';
@@ -52,14 +53,16 @@ export class DynamoEventStore implements EventStore {
     // delivery's whole body) is stored as a size + digest marker, never failing the write.
     const raw = boundedRawJson(JSON.stringify(stored.raw ?? null), rawBudget(item));
     try {
-      await this.options.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: { ...item, [A.raw]: { S: raw } },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': A.partitionKey },
-        }),
-        { abortSignal: AbortSignal.timeout(this.options.putDeadlineMs ?? PUT_DEADLINE_MS) },
+      await withDeadline(this.options.putDeadlineMs ?? PUT_DEADLINE_MS, (abortSignal) =>
+        this.options.client.send(
+          new PutItemCommand({
+            TableName: this.options.tableName,
+            Item: { ...item, [A.raw]: { S: raw } },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': A.partitionKey },
+          }),
+          { abortSignal },
+        ),
       );
       return 'created';
     } catch (error) {

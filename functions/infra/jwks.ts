@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import * as v from 'valibot';
+import { withDeadline } from '../core/concurrency';
 import { BridgeError, UnauthorizedError } from '../core/errors';
 
 /** Where RS256 app-JWT verification gets its public keys. */
@@ -52,12 +53,14 @@ export function createJwksKeySource(options: JwksKeySourceOptions): JwksKeySourc
     attemptedAt = now();
     let body: unknown;
     try {
-      const response = await fetchJwks(options.url, {
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
+      body = await withDeadline(timeoutMs, async (signal) => {
+        const response = await fetchJwks(options.url, {
+          headers: { accept: 'application/json' },
+          signal,
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return (await response.json()) as unknown;
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      body = await response.json();
     } catch (error) {
       throw new BridgeError(`APP_JWKS_URL: could not fetch the signing keys`, { cause: error });
     }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { causeSummary } from '../../functions/core/error-cause';
 import { ProviderError } from '../../functions/core/errors';
 import { isRetryable } from '../../functions/core/retry';
@@ -245,6 +245,49 @@ describe('createProviderHttp', () => {
     expect(error).toMatchObject({ message: 'acme could not be reached to send' });
     expect((error as ProviderError).providerStatus).toBeUndefined();
     expect(causeSummary(error)).toBe('TimeoutError 23');
+  });
+
+  it('reads the answer whole within the deadline: a body that stalls after the headers is unreachable too', async () => {
+    const stalling = (async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"partial":'));
+          },
+        }),
+        { status: 200 },
+      )) as typeof fetch;
+    const http = createProviderHttp({
+      provider: 'acme',
+      baseUrl: 'http://x',
+      fetch: stalling,
+      timeoutMs: 20,
+    });
+
+    const error = await caught(http.call('send', '/', { method: 'POST', headers: {} }));
+
+    expect(error).toMatchObject({ message: 'acme could not be reached to send' });
+  });
+
+  it('hands back an answer already read, status and headers kept, and leaves no timer running', async () => {
+    vi.useFakeTimers();
+    try {
+      const { fetchImpl } = recordingFetch([
+        () => new Response('{"id":"m1"}', { status: 201, headers: { 'x-id': 'm1' } }),
+        () => new Response(null, { status: 204 }),
+      ]);
+      const http = createProviderHttp({ provider: 'acme', baseUrl: 'http://x', fetch: fetchImpl });
+
+      const created = await http.call('send', '/', { method: 'POST', headers: {} });
+      const empty = await http.call('delete', '/m1', { method: 'DELETE', headers: {} });
+
+      expect(vi.getTimerCount()).toBe(0);
+      expect([created.status, created.headers.get('x-id')]).toEqual([201, 'm1']);
+      expect(await created.json()).toEqual({ id: 'm1' });
+      expect([empty.status, await empty.text()]).toEqual([204, '']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('builds a refusal from the status and Retry-After seconds, draining the body', async () => {

@@ -1,3 +1,4 @@
+import { withDeadline } from '../../core/concurrency';
 import { ProviderError } from '../../core/errors';
 import { parseRetryAfter } from '../../core/retry';
 
@@ -67,6 +68,26 @@ export function httpBaseUrl(
   return { config: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
 }
 
+/** Statuses whose response may carry no body. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * The same response with its body already read, so nothing is left to wait for; a body still
+ * coming when `signal` aborts fails the read, whatever fetch carried it.
+ */
+async function readWhole(response: Response, signal: AbortSignal): Promise<Response> {
+  const aborted = new Promise<never>((_resolve, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
+  aborted.catch(() => undefined);
+  const body = await Promise.race([response.arrayBuffer(), aborted]);
+  return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** Drains an unread body so the connection is reused; its content is shown to no one. */
 export async function discardBody(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => undefined);
@@ -108,16 +129,22 @@ export function createProviderHttp(options: {
 
   const http: ProviderHttp = {
     async call(action, path, init) {
+      const url = `${baseUrl}${path}`;
+      const requestInit: RequestInit = {
+        method: init.method,
+        headers: {
+          ...init.headers,
+          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+      };
       try {
-        return await request(`${baseUrl}${path}`, {
-          method: init.method,
-          headers: {
-            ...init.headers,
-            ...(init.body !== undefined && { 'content-type': 'application/json' }),
-          },
-          ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-          signal: init.signal ?? AbortSignal.timeout(timeoutMs),
-        });
+        // A long-lived stream brings its own signal and is read as it comes.
+        if (init.signal) return await request(url, { ...requestInit, signal: init.signal });
+        // Anything else is read whole within the deadline, which then ends (withDeadline).
+        return await withDeadline(timeoutMs, async (signal) =>
+          readWhole(await request(url, { ...requestInit, signal }), signal),
+        );
       } catch (error) {
         const purpose = action === undefined ? '' : ` to ${action}`;
         throw new ProviderError(`${provider} could not be reached${purpose}`, undefined, {
