@@ -224,7 +224,7 @@ describe('createProviderHttp', () => {
     const summary = causeSummary(error);
 
     // Assess
-    expect(summary).toBe('TypeError <- Error ECONNREFUSED');
+    expect(summary).toBe('Error ECONNREFUSED');
     expect(summary).not.toContain('very-secret-key');
   });
 

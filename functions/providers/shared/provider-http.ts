@@ -1,4 +1,5 @@
 import { withDeadline } from '../../core/concurrency';
+import { NULL_BODY_STATUSES, requestWhole, type WholeRequest } from './node-transport';
 import { ProviderError } from '../../core/errors';
 import { parseRetryAfter } from '../../core/retry';
 
@@ -68,9 +69,6 @@ export function httpBaseUrl(
   return { config: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
 }
 
-/** Statuses whose response may carry no body. */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
 /**
  * The same response with its body already read, so nothing is left to wait for; a body still
  * coming when `signal` aborts fails the read, whatever fetch carried it.
@@ -123,7 +121,7 @@ export function createProviderHttp(options: {
   timeoutMs?: number;
 }): ProviderHttp {
   const { provider, baseUrl } = options;
-  const request = options.fetch ?? fetch;
+  const injected = options.fetch;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? PROVIDER_REQUEST_TIMEOUT_MS;
 
@@ -140,10 +138,14 @@ export function createProviderHttp(options: {
       };
       try {
         // A long-lived stream brings its own signal and is read as it comes.
-        if (init.signal) return await request(url, { ...requestInit, signal: init.signal });
+        if (init.signal) {
+          return await (injected ?? fetch)(url, { ...requestInit, signal: init.signal });
+        }
         // Anything else is read whole within the deadline, which then ends (withDeadline).
         return await withDeadline(timeoutMs, async (signal) =>
-          readWhole(await request(url, { ...requestInit, signal }), signal),
+          injected
+            ? readWhole(await injected(url, { ...requestInit, signal }), signal)
+            : requestWhole(url, requestInit as WholeRequest, signal),
         );
       } catch (error) {
         const purpose = action === undefined ? '' : ` to ${action}`;

@@ -83,7 +83,7 @@ export interface TigerConnectClient {
  */
 export function createTigerConnectClient(
   config: TigerConnectApiConfig,
-  fetchImpl: typeof fetch = fetch,
+  fetchImpl?: typeof fetch,
 ): TigerConnectClient {
   const authorization = `Basic ${Buffer.from(`${config.apiKey}:${config.apiSecret}`).toString('base64')}`;
   const http = createProviderHttp({
