@@ -116,6 +116,7 @@ export interface ProviderHttp {
 export function createProviderHttp(options: {
   provider: string;
   baseUrl: string;
+  /** Calls go through this instead (tests); by default node:http, streams through fetch. */
   fetch?: typeof fetch;
   now?: () => number;
   timeoutMs?: number;
@@ -128,7 +129,7 @@ export function createProviderHttp(options: {
   const http: ProviderHttp = {
     async call(action, path, init) {
       const url = `${baseUrl}${path}`;
-      const requestInit: RequestInit = {
+      const request: WholeRequest = {
         method: init.method,
         headers: {
           ...init.headers,
@@ -139,13 +140,13 @@ export function createProviderHttp(options: {
       try {
         // A long-lived stream brings its own signal and is read as it comes.
         if (init.signal) {
-          return await (injected ?? fetch)(url, { ...requestInit, signal: init.signal });
+          return await (injected ?? fetch)(url, { ...request, signal: init.signal });
         }
         // Anything else is read whole within the deadline, which then ends (withDeadline).
         return await withDeadline(timeoutMs, async (signal) =>
           injected
-            ? readWhole(await injected(url, { ...requestInit, signal }), signal)
-            : requestWhole(url, requestInit as WholeRequest, signal),
+            ? readWhole(await injected(url, { ...request, signal }), signal)
+            : requestWhole(url, request, signal),
         );
       } catch (error) {
         const purpose = action === undefined ? '' : ` to ${action}`;
