@@ -110,3 +110,12 @@ export function relayWorld() {
   };
   return { clock, metrics, ivs, pingstreams, tiger, state, deadLetters, sleeps, logs, deps };
 }
+
+/** Note every delivery-record write of `world` in `trail`, as `status provider`. */
+export function traceStateWrites(world: ReturnType<typeof relayWorld>, trail: string[]) {
+  const put = world.state.putDelivery.bind(world.state);
+  world.state.putDelivery = async (record, copy) => {
+    trail.push(`${record.status} ${record.target.split('#')[0]}`);
+    return put(record, copy);
+  };
+}

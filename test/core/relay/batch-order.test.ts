@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { relayBatch, type Broadcaster, type DeliveryRecord } from '../../../functions/core/relay';
-import { batchRecord, gitpleMessage, relayWorld } from '../../support/relay-world';
+import { relayBatch, type Broadcaster } from '../../../functions/core/relay';
+import {
+  batchRecord,
+  gitpleMessage,
+  relayWorld,
+  traceStateWrites,
+} from '../../support/relay-world';
 
 describe('a relay batch', () => {
   it("starts reading the bridge's subscribers while the delivery records are still being read", async () => {
@@ -36,11 +41,7 @@ describe('a relay batch', () => {
   it("stores the provider intents (here the event's relay claim) before it pushes the event to the clients", async () => {
     const world = relayWorld();
     const trail: string[] = [];
-    const put = world.state.putDelivery.bind(world.state);
-    world.state.putDelivery = async (record: DeliveryRecord, copy) => {
-      trail.push(`${record.status} ${record.target.split('#')[0]}`);
-      return put(record, copy);
-    };
+    traceStateWrites(world, trail);
     const broadcaster = world.deps.broadcaster;
     world.deps.broadcaster = {
       broadcast: (bridgeId, frame, audience) => {

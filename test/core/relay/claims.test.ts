@@ -1,23 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  relayBatch,
-  relayTargets,
-  SENDING,
-  targetKey,
-  type DeliveryRecord,
-} from '../../../functions/core/relay';
+import { relayBatch, relayTargets, SENDING, targetKey } from '../../../functions/core/relay';
 import { RELAY_CLAIM_TARGET } from '../../../functions/core/relay/claims';
-import { batchRecord, gitpleMessage, relayWorld } from '../../support/relay-world';
+import {
+  batchRecord,
+  gitpleMessage,
+  relayWorld,
+  traceStateWrites,
+} from '../../support/relay-world';
 
 /** The world with every delivery-record write noted as `status target-provider`. */
 function recordingWorld() {
   const world = relayWorld();
   const writes: string[] = [];
-  const put = world.state.putDelivery.bind(world.state);
-  world.state.putDelivery = async (record: DeliveryRecord, copy) => {
-    writes.push(`${record.status} ${record.target.split('#')[0]}`);
-    return put(record, copy);
-  };
+  traceStateWrites(world, writes);
   const targets = (event: ReturnType<typeof gitpleMessage>) =>
     relayTargets(world.deps.bridges.get('support')!, event).map(targetKey);
   return { world, writes, targets };
