@@ -3,6 +3,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { sleep } from '../core/concurrency';
 
 const MAX_ITEMS_PER_BATCH = 25;
 const MAX_ROUNDS = 6;
@@ -23,7 +24,7 @@ export async function batchWriteAll(
       if (round >= MAX_ROUNDS) {
         throw new Error(`${tableName}: ${pending.length} write(s) left unprocessed`);
       }
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (round - 1)));
+      if (round > 0) await sleep(50 * 2 ** (round - 1));
       const response = await client.send(
         new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
       );

@@ -4,8 +4,10 @@ import {
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
+  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
+import { sleep } from '../core/concurrency';
 import { channelKey, isProviderName, type ProviderName } from '../core/providers';
 import { DynamoWriteCoalescer } from './dynamo-write-coalescer';
 import { isConditionalCheckFailed } from './dynamo-event-store';
@@ -97,7 +99,7 @@ export class DynamoRelayState implements RelayState {
           found.set(deliveryKey(record.eventId, record.target), record);
         }
         pending = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        if (pending.length > 0) await sleep(50 * 2 ** attempt);
       }
     }
     return found;
@@ -118,21 +120,22 @@ export class DynamoRelayState implements RelayState {
     };
   }
 
-  /** A conditional put: not coalesced, since a batch write takes no condition. */
-  async putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean> {
+  /** A put under a condition, sent on its own (a batch write takes none): true if written. */
+  private async putIf(put: Omit<PutItemCommandInput, 'TableName'>): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: this.deliveryItem(record, this.expiresAt()),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.client.send(new PutItemCommand({ ...put, TableName: this.tableName }));
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean> {
+    return this.putIf({
+      Item: this.deliveryItem(record, this.expiresAt()),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
@@ -159,26 +162,17 @@ export class DynamoRelayState implements RelayState {
     ]);
   }
 
-  async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: { S: fitKey('DEL#', refKey(root), PARTITION_KEY_BYTES) },
-            sk: { S: 'CLAIM' },
-            eventId: { S: eventId },
-            expiresAt: this.expiresAt(),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR eventId = :e',
-          ExpressionAttributeValues: { ':e': { S: eventId } },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
+    return this.putIf({
+      Item: {
+        pk: { S: fitKey('DEL#', refKey(root), PARTITION_KEY_BYTES) },
+        sk: { S: 'CLAIM' },
+        eventId: { S: eventId },
+        expiresAt: this.expiresAt(),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR eventId = :e',
+      ExpressionAttributeValues: { ':e': { S: eventId } },
+    });
   }
 
   async findOrigin(ref: MessageRef): Promise<MessageRef | undefined> {

@@ -43,18 +43,20 @@ export async function relayBatch(
   for (const { partitionLanes, known: read } of await reading) {
     const { partition, laneByTarget } = partitionLanes;
     const known = read && withClaimedIntents(read, partitionLanes, claims.token);
-    for (const record of partition) knownByRecord.set(record, known ?? new Map());
+    // Undefined when the read failed: lanes then read each delivery themselves.
+    const settled = known ?? new Map();
+    for (const record of partition) knownByRecord.set(record, settled);
     // Clients catch up from history by cursor: a push the stream is about to give up on is
     // dropped (logged and counted) rather than holding the channel until it is lost.
     const pushFailed = (record: BatchRecord, error: unknown) => {
-      if (!isLastChance(record, known ?? new Map(), deps)) return markFailed(record, error);
+      if (!isLastChance(record, settled, deps)) return markFailed(record, error);
       deps.log.error('push to clients dropped before the stream gives up', {
         eventId: record.input.event.id,
         error,
       });
       deps.metrics.count('ClientPushesDropped', {});
     };
-    lanes.push(pushToClients(partition, deps, known ?? new Map(), pushFailed));
+    lanes.push(pushToClients(partition, deps, settled, pushFailed));
     for (const lane of laneByTarget.values()) {
       lanes.push(relayLane(lane, known, claims, deps, failed, markFailed));
     }
