@@ -95,6 +95,9 @@ describe('errors a person can act on', () => {
     const { ws, frames } = await socket();
 
     ws.send(JSON.stringify({ action: 'subscribe', bridge: 'support', after: 'garbage' }));
+    // Each frame is its own concurrent invocation: the ping goes once the subscribe answered,
+    // and its pong shows nothing (no `subscribed`) came after that answer.
+    await eventually('the error', () => frames.find((frame) => frame.type === 'error'));
     ws.send(JSON.stringify({ action: 'ping' }));
     await eventually('the pong', () => frames.find((frame) => frame.type === 'pong'));
 
