@@ -4,7 +4,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
-  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { sleep } from '../core/concurrency';
@@ -105,8 +104,9 @@ export class DynamoRelayState implements RelayState {
     return found;
   }
 
-  private deliveryItem(record: DeliveryRecord, expiresAt: AttributeValue) {
-    return {
+  async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
+    const expiresAt = this.expiresAt();
+    const deliveryItem: Record<string, AttributeValue> = {
       ...deliveryItemKey(record.eventId, record.target),
       eventId: { S: record.eventId },
       target: { S: record.target },
@@ -118,29 +118,6 @@ export class DynamoRelayState implements RelayState {
       updatedAt: { S: record.updatedAt },
       expiresAt,
     };
-  }
-
-  /** A put under a condition, sent on its own (a batch write takes none): true if written. */
-  private async putIf(put: Omit<PutItemCommandInput, 'TableName'>): Promise<boolean> {
-    try {
-      await this.client.send(new PutItemCommand({ ...put, TableName: this.tableName }));
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean> {
-    return this.putIf({
-      Item: this.deliveryItem(record, this.expiresAt()),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-  }
-
-  async putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void> {
-    const expiresAt = this.expiresAt();
-    const deliveryItem = this.deliveryItem(record, expiresAt);
     if (!copy) return this.writes.put([deliveryItem]);
     // The delivery and both directions of the id map in one request.
     return this.writes.put([
@@ -162,17 +139,26 @@ export class DynamoRelayState implements RelayState {
     ]);
   }
 
-  claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
-    return this.putIf({
-      Item: {
-        pk: { S: fitKey('DEL#', refKey(root), PARTITION_KEY_BYTES) },
-        sk: { S: 'CLAIM' },
-        eventId: { S: eventId },
-        expiresAt: this.expiresAt(),
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR eventId = :e',
-      ExpressionAttributeValues: { ':e': { S: eventId } },
-    });
+  async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: fitKey('DEL#', refKey(root), PARTITION_KEY_BYTES) },
+            sk: { S: 'CLAIM' },
+            eventId: { S: eventId },
+            expiresAt: this.expiresAt(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR eventId = :e',
+          ExpressionAttributeValues: { ':e': { S: eventId } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   async findOrigin(ref: MessageRef): Promise<MessageRef | undefined> {

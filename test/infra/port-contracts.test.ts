@@ -205,20 +205,6 @@ describe.each(IMPLEMENTATIONS)('relay state contract: %s', (_name, ports) => {
     expect(await state.findCopy(origin, { provider: 'ivs', channel: 'elsewhere' })).toBeUndefined();
   });
 
-  it('writes a delivery record only where none is stored, and says whether it did', async () => {
-    const ns = fresh();
-    const state = ports.state();
-    const target = channelKey('ivs', `${ns}-room`);
-
-    expect(await state.putDeliveryIfAbsent(record(`${ns}-e1`, target, 'retrying'))).toBe(true);
-    expect(await state.putDeliveryIfAbsent(record(`${ns}-e1`, target, 'delivered'))).toBe(false);
-    await state.putDelivery(record(`${ns}-e2`, target, 'skipped'));
-    expect(await state.putDeliveryIfAbsent(record(`${ns}-e2`, target, 'delivered'))).toBe(false);
-
-    expect((await state.getDelivery(`${ns}-e1`, target))?.status).toBe('retrying');
-    expect((await state.getDelivery(`${ns}-e2`, target))?.status).toBe('skipped');
-  });
-
   it('lets one delete event claim a message, again and again, and no other', async () => {
     const ns = fresh();
     const state = ports.state();

@@ -44,12 +44,6 @@ export class MemoryRelayState implements RelayState {
     this.origins.set(refKey(copy.copy), { ...copy.origin });
   }
 
-  async putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean> {
-    if (this.deliveries.has(deliveryKey(record.eventId, record.target))) return false;
-    await this.putDelivery(record);
-    return true;
-  }
-
   async claimDeletion(root: MessageRef, eventId: string): Promise<boolean> {
     const claimedBy = this.deletions.get(refKey(root));
     if (claimedBy !== undefined) return claimedBy === eventId;

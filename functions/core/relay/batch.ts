@@ -1,4 +1,3 @@
-import { claimFirstRecords, RELAY_CLAIM_TARGET, withClaimedIntents, type Claims } from './claims';
 import { parkBeforeStreamGivesUp } from './dead-letters';
 import { relayEventTo } from './deliver';
 import type { RelayDeps } from './deps';
@@ -36,13 +35,9 @@ export async function relayBatch(
   // The subscribers are read beside the deliveries, not after them: one round trip less
   // before the first push.
   deps.broadcaster.prefetch?.(pushedBridges(partitions, deps));
-  // The claims go out last: only the provider calls wait for them, not the pushes.
-  const reading = readDeliveries(partitions, deps);
-  const claims = claimFirstRecords(partitions, deps);
 
-  for (const { partitionLanes, known: read } of await reading) {
+  for (const { partitionLanes, known } of await readDeliveries(partitions, deps)) {
     const { partition, laneByTarget } = partitionLanes;
-    const known = read && withClaimedIntents(read, partitionLanes, claims.token);
     // Undefined when the read failed: lanes then read each delivery themselves.
     const settled = known ?? new Map();
     for (const record of partition) knownByRecord.set(record, settled);
@@ -58,7 +53,7 @@ export async function relayBatch(
     };
     lanes.push(pushToClients(partition, deps, settled, pushFailed));
     for (const lane of laneByTarget.values()) {
-      lanes.push(relayLane(lane, known, claims, deps, failed, markFailed));
+      lanes.push(relayLane(lane, known, deps, failed, markFailed));
     }
   }
   await Promise.all(lanes);
@@ -99,7 +94,6 @@ class EarlierRecordUnsettled extends Error {
 async function relayLane(
   lane: Lane,
   known: KnownDeliveries | undefined,
-  claims: Claims,
   deps: RelayDeps,
   failed: ReadonlyMap<string, BatchRecord>,
   markFailed: (record: BatchRecord, error: unknown) => void,
@@ -124,7 +118,7 @@ async function relayLane(
     const over = new Promise<void>((resolve) => (callOver = resolve));
     const settled = relayEventTo(record.input, lane.target, deps, {
       ...(known && { known }),
-      step: { before, callOver, claim: claims.byRecord.get(record) },
+      step: { before, callOver },
     })
       .then(() => before)
       .catch(async (error: unknown) => {
@@ -159,7 +153,6 @@ async function readDeliveries(
   const keysOf = ({ partition, laneByTarget }: PartitionLanes) => [
     ...partition.flatMap((record) => [
       { eventId: record.input.event.id, target: HAND_BACKS_TARGET },
-      { eventId: record.input.event.id, target: RELAY_CLAIM_TARGET },
       // Only a bridge's own events are pushed to its clients.
       ...(deps.bridges.get(record.input.event.subject)
         ? [{ eventId: record.input.event.id, target: webTarget(record) }]

@@ -53,8 +53,6 @@ export interface RelayState {
   ): Promise<Map<string, DeliveryRecord>>;
   /** Record a delivery and, for a new copy, both directions of the id map, in one write. */
   putDelivery(record: DeliveryRecord, copy?: MessageCopy): Promise<void>;
-  /** Write a delivery record only where none is stored yet; true when it was written. */
-  putDeliveryIfAbsent(record: DeliveryRecord): Promise<boolean>;
   /**
    * Claim the deletion of a message (its origin) for one delete event: true for the first
    * event to claim it and again for that same event, false for any other.

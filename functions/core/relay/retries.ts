@@ -55,13 +55,8 @@ export async function withRetries(
       updatedAt: new Date(nowOf(deps)).toISOString(),
     };
     // Nothing is sent unless the intent is stored: a failing store hands the record back.
-    // It is written while the lane's previous outcome is, and the call waits for both. A
-    // first attempt whose event this invocation claimed has its intent in the claim.
-    const claimed = attempts === 1 && (await step.claim);
-    await Promise.all([
-      claimed || writeDurably(deps, () => deps.state.putDelivery(intent)),
-      step.before,
-    ]);
+    // It is written while the lane's previous outcome is, and the call waits for both.
+    await Promise.all([writeDurably(deps, () => deps.state.putDelivery(intent)), step.before]);
     let outcome: Outcome;
     try {
       outcome = await attempt();
@@ -107,8 +102,6 @@ function remember(deps: RelayDeps, key: string, outcome: Outcome & { attempts: n
 export interface LaneStep {
   before?: Promise<unknown>;
   callOver?: () => void;
-  /** Resolves true when this invocation claimed the event (claims.ts): attempt 1's intent. */
-  claim?: Promise<boolean> | undefined;
 }
 
 /** A delivery waiting out a provider's Retry-After beyond this invocation: the stream keeps it. */

@@ -38,7 +38,7 @@ describe('a relay batch', () => {
     expect(await relayed).toEqual([]);
   });
 
-  it("stores the provider intents (here the event's relay claim) before it pushes the event to the clients", async () => {
+  it('stores the provider intents before it pushes the event to the clients', async () => {
     const world = relayWorld();
     const trail: string[] = [];
     traceStateWrites(world, trail);
