@@ -30,6 +30,13 @@ export default tseslint.config(
     files: ['local/**', 'bench/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  // The AWS profile's Lambda sandbox: plain Node.js JavaScript (it runs bundles with no loader),
+  // printing START/END lines as the Lambda runtime does.
+  {
+    files: ['test/aws/support/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
   // The layers of ../shared/style.md, enforced: core <- providers, infra <- runtime <- handlers.
   {
     files: ['functions/core/*.ts'],

@@ -19,6 +19,8 @@ export interface ChatBridgeAppOptions {
   settings?: Settings;
   /** Browser origins allowed to call the HTTP API (CORS_ALLOWED_ORIGINS). */
   corsAllowedOrigins?: readonly string[];
+  /** IVS rooms run-time bridges may use beyond the file's (IVS_ROOMS). */
+  ivsRooms?: readonly string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export function buildChatBridgeApp(options: ChatBridgeAppOptions): {
     ...(options.bundlingMode && { bundlingMode: options.bundlingMode }),
     ...(options.settings && { settings: options.settings }),
     ...(options.corsAllowedOrigins && { corsAllowedOrigins: options.corsAllowedOrigins }),
+    ...(options.ivsRooms && { ivsRooms: options.ivsRooms }),
   });
   Validations.of(app).addPlugins(...nagPacks(app));
   return { app, stack };

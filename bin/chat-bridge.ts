@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/core/errors';
 import { parseCorsOrigins } from '../functions/definitions/cors';
 import { PROVIDERS } from '../functions/providers';
+import { parseIvsRoomEntries } from '../functions/providers/ivs/room-reach';
 import { dropBundlingProgress } from '../lib/quiet-bundling';
 import { buildChatBridgeApp } from './app';
 import { settingsFromEnv } from '../lib/settings';
@@ -19,6 +20,7 @@ try {
     bridgesFile: process.env.BRIDGES_FILE || 'bridges.json',
     settings: settingsFromEnv(process.env, PROVIDERS.modules),
     corsAllowedOrigins: parseCorsOrigins(process.env.CORS_ALLOWED_ORIGINS),
+    ivsRooms: parseIvsRoomEntries(process.env.IVS_ROOMS ?? ''),
   });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

@@ -24,6 +24,8 @@ function adminFor(runtime: Runtime): BridgeAdmin {
       store: runtime.bridgeStore,
       source: runtime.bridgeSource,
       formats: runtime.providers.channelIdFormats(),
+      // What the stack granted is plain configuration (IVS_REACHABLE_ROOMS), never a secret.
+      reach: runtime.providers.channelReach(runtime.env as Record<string, string>),
     });
     admins.set(runtime, admin);
   }

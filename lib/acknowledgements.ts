@@ -64,6 +64,20 @@ function acknowledgeFunctions(stack: ChatBridge): void {
       ].join(' '),
     });
 
+    if (wiring.ivsChatTokens || wiring.ivsRelay) {
+      for (const entry of stack.ivsRooms.reachable.filter((room) => room.endsWith('/*'))) {
+        acknowledge(house.role, {
+          id: `AwsSolutions-IAM5[Resource::${entry}]`,
+          reason:
+            'The deployer opted into every IVS room of this account and region (the ivsRooms ' +
+            'prop, IVS_ROOMS at synth) so that bridges made at run time need no redeploy; the ' +
+            'trailing "*" is the room id, which only exists once an operator creates the room. ' +
+            'The actions stay the IVS calls this function makes, and the operator API refuses ' +
+            'rooms outside the list.',
+        });
+      }
+    }
+
     if (wiring.webSocketPush) {
       acknowledge(house.role, {
         id: `AwsSolutions-IAM5[Resource::${nagResourceLabel(Stack.of(stack), stack.webSocket.postToConnectionsArn)}]`,

@@ -1,3 +1,4 @@
+import { ivsRoomEntryProblem } from '../functions/providers/ivs/room-reach';
 import type { ChatBridgeProps } from './chat-bridge';
 
 /**
@@ -23,6 +24,10 @@ export function validateChatBridgeProps(props: ChatBridgeProps): void {
     if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
       fail(`corsAllowedOrigins[${i}]`, `"${origin}" is not an origin like https://app.example.com`);
     }
+  }
+  for (const [i, entry] of (props.ivsRooms ?? []).entries()) {
+    const problem = ivsRoomEntryProblem(entry);
+    if (problem) fail(`ivsRooms[${i}]`, problem);
   }
   for (const [name, value] of Object.entries(props.settings ?? {})) {
     if (typeof value !== 'string') fail(`settings.${name}`, 'must be a string');

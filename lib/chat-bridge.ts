@@ -16,7 +16,9 @@ import {
 import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
 import { BridgeSeeding } from './bridge-seeding';
 import { acknowledgeNagFindings } from './acknowledgements';
-import { ivsRelayRooms, grantWiring } from './function-grants';
+import { grantWiring } from './function-grants';
+import { ivsRoomGrants, type IvsRoomGrants } from './ivs-rooms';
+import { runOnArm64 } from './arm64';
 import { ASYNC_INVOCATIONS, FUNCTION_NAMES, assertInvocations, wiringOf } from './function-wiring';
 import { HouseFunction, type BundlingMode } from './house-function';
 import { BridgeHttpApi, DEFAULT_THROTTLE, type ThrottleDefaults } from './http-api';
@@ -53,6 +55,13 @@ export interface ChatBridgeProps {
   removalPolicy?: RemovalPolicy;
   /** Alarm thresholds and an optional SNS topic the alarms notify. */
   alarms?: ChatBridgeAlarmsProps;
+  /**
+   * IVS rooms that bridges made at run time (operator API, rules) may use, beyond the rooms of
+   * the bridges file, which are always granted: room ARNs, or
+   * `arn:aws:ivschat:<region>:<account>:room/*` for every room of that account and region.
+   * Unset: only the file's rooms (least privilege). IVS_ROOMS at synth.
+   */
+  ivsRooms?: readonly string[];
 }
 
 /**
@@ -85,12 +94,16 @@ export class ChatBridge extends Construct {
   readonly alarms: ChatBridgeAlarms;
   /** Every URL, ARN and name an operator needs, typed (the app turns them into stack outputs). */
   readonly outputs: ChatBridgeOutputs;
+  /** The IVS rooms the grants name: the file's plus props.ivsRooms. */
+  readonly ivsRooms: IvsRoomGrants;
 
   constructor(scope: Construct, id: string, props: ChatBridgeProps) {
     super(scope, id);
     validateChatBridgeProps(props);
     assertInvocations();
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    const ivsRooms = ivsRoomGrants(props.bridges, props.ivsRooms);
+    this.ivsRooms = ivsRooms;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.eventsTable = createTable(this, EVENTS_TABLE, removalPolicy);
@@ -121,7 +134,7 @@ export class ChatBridge extends Construct {
     this.deliveryDeadLetters = createDeliveryDeadLetterQueue(this);
     this.webSocket = new BridgeWebSocketApi(this, 'WebSocket', { throttle });
 
-    this.functions = this.createFunctions(props);
+    this.functions = this.createFunctions(props, ivsRooms);
     const handlers = mapFunctions((name) => this.functions[name].function);
 
     this.httpApi = new BridgeHttpApi(this, 'Http', {
@@ -146,14 +159,16 @@ export class ChatBridge extends Construct {
       deadLetterQueue: this.asyncFailures,
     });
     this.ivs = new IvsIngest(this, 'Ivs', {
-      roomArns: props.bridges.channelsOf('ivs'),
+      roomArns: ivsRooms.reviewSources,
       reviewHandler: this.functions.IvsReview.function,
       chatLogHandler: this.functions.IvsChatLog.function,
     });
+    // Logging is attached by name, so only the file's rooms; run-time rooms are the operator's.
     this.ivsChatLogging = new IvsChatLogging(this, 'IvsChatLogging', {
       roomArns: props.bridges.channelsOf('ivs'),
       logGroup: this.ivs.chatLogGroup,
     });
+    runOnArm64(this);
 
     this.alarms = new ChatBridgeAlarms(this, 'Alarms', {
       ...props.alarms,
@@ -165,7 +180,10 @@ export class ChatBridge extends Construct {
     acknowledgeNagFindings(this);
   }
 
-  private createFunctions(props: ChatBridgeProps): Record<FunctionName, HouseFunction> {
+  private createFunctions(
+    props: ChatBridgeProps,
+    ivsRooms: IvsRoomGrants,
+  ): Record<FunctionName, HouseFunction> {
     const settings = Object.fromEntries(
       settingNames(props.providers).flatMap((name) =>
         props.settings?.[name] ? [[name, props.settings[name]]] : [],
@@ -184,6 +202,7 @@ export class ChatBridge extends Construct {
         }),
         ...(wiring.relayRuntime && { DEAD_LETTER_QUEUE_URL: this.deliveryDeadLetters.queueUrl }),
         ...(wiring.webSocketUrl && { WEBSOCKET_URL: this.webSocket.url }),
+        ...(wiring.ivsReachableRooms && { IVS_REACHABLE_ROOMS: ivsRooms.reachable.join(',') }),
       };
       const schedule = SCHEDULED_FUNCTIONS.find((s) => s.function === name);
       return new HouseFunction(this, name, {
@@ -205,8 +224,8 @@ export class ChatBridge extends Construct {
       providerSecrets: this.providerSecrets,
       postToConnectionsArn: this.webSocket.postToConnectionsArn,
       deliveryDeadLetters: this.deliveryDeadLetters,
-      ivsTokenRooms: props.bridges.channelsOf('ivs'),
-      ivsRelayRooms: ivsRelayRooms(props.bridges),
+      ivsTokenRooms: ivsRooms.tokens,
+      ivsRelayRooms: ivsRooms.relay,
       fanOutFunction: houses.FanOut.function,
     };
     for (const name of FUNCTION_NAMES) {

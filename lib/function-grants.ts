@@ -3,7 +3,6 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { Bridges } from '../functions/core/bridges';
 import { BRIDGES_TABLE, EVENTS_TABLE, STATE_TABLE } from '../functions/definitions/tables';
 import type { FunctionWiring } from './function-wiring';
 import { BRIDGES_ACCESS, EVENTS_ACCESS, STATE_ACCESS, tableStatements } from './table-access';
@@ -16,21 +15,6 @@ export interface IvsRelayRooms {
   event: readonly string[];
 }
 
-/**
- * The rooms the relay delivers to: IVS channels that accept output (`out` or `inout`), the
- * same rule as `relayTargets` in functions/core/relay/targets.ts. An `in`-only room is never written.
- */
-export function ivsRelayRooms(bridges: Bridges): IvsRelayRooms {
-  const outbound = bridges
-    .all()
-    .flatMap((bridge) => bridge.channels)
-    .filter((channel) => channel.provider === 'ivs' && channel.direction !== 'in');
-  const rooms = (mode: 'message' | 'event') => [
-    ...new Set(outbound.filter((c) => c.mode === mode).map((c) => c.channel)),
-  ];
-  return { message: rooms('message'), event: rooms('event') };
-}
-
 export interface GrantTargets {
   eventsTable: ITable;
   stateTable: ITable;
@@ -39,7 +23,7 @@ export interface GrantTargets {
   /** `execute-api:ManageConnections` resource: POST to `@connections` on the one stage. */
   postToConnectionsArn: string;
   deliveryDeadLetters: IQueue;
-  /** Every bridged IVS room: users may get tokens for any of them. */
+  /** Every IVS room the stack reaches (lib/ivs-rooms.ts): users may get tokens for any of them. */
   ivsTokenRooms: readonly string[];
   ivsRelayRooms: IvsRelayRooms;
   /** The function `invokesFanOut` may invoke, and nothing else. */
@@ -68,9 +52,23 @@ export function grantWiring(fn: IFunction, wiring: FunctionWiring, targets: Gran
     ...deadLetterStatements(wiring, targets),
     ...ivsStatements(wiring, targets),
     ...fanOutStatements(wiring, targets),
+    ...secretStatements(wiring, targets),
   ];
   for (const statement of statements) fn.addToRolePolicy(statement);
-  if (wiring.providerSecrets) targets.providerSecrets.grantRead(fn);
+}
+
+/**
+ * GetSecretValue on the one secret: what functions/infra/secrets.ts calls. CDK's `grantRead`
+ * would add DescribeSecret, which no code path uses (the AWS profile lists unused grants).
+ */
+function secretStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {
+  if (!wiring.providerSecrets) return [];
+  return [
+    new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [targets.providerSecrets.secretArn],
+    }),
+  ];
 }
 
 function webSocketStatements(wiring: FunctionWiring, targets: GrantTargets): PolicyStatement[] {

@@ -57,6 +57,8 @@ export interface FunctionWiring {
   ivsRelay?: boolean;
   /** Gets WEBSOCKET_URL: the console page connects there. */
   webSocketUrl?: boolean;
+  /** Gets IVS_REACHABLE_ROOMS (a value, no access): the operator API refuses other rooms. */
+  ivsReachableRooms?: boolean;
   invokesFanOut?: boolean;
   managementEndpoint?: boolean;
 }
@@ -122,6 +124,7 @@ export const FUNCTION_WIRING = {
     state: [],
     bridges: ['manage'],
     providerSecrets: true,
+    ivsReachableRooms: true,
   },
   // Verifies the app JWT, then mints IVS tokens (IAM) or Gitple/Pingstreams tokens (secrets).
   Tokens: {

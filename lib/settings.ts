@@ -8,6 +8,7 @@ export const STACK_OWNED_ENV: readonly string[] = [
   'PROVIDER_SECRETS_ARN',
   'WS_MANAGEMENT_ENDPOINT',
   'DEAD_LETTER_QUEUE_URL',
+  'IVS_REACHABLE_ROOMS',
   ...TABLES.map((table) => table.tableNameEnv),
   // Never deployed: the stack leaves them unset, so they stay off on AWS.
   ...LOCAL_ONLY_ENV_VARS,
@@ -24,7 +25,7 @@ export function secretNames(providers: readonly ProviderDescription[]): string[]
 }
 
 /** Variables read at synth into stack properties, not given to the functions. */
-export const STACK_PROPERTY_ENV: readonly string[] = ['CORS_ALLOWED_ORIGINS'];
+export const STACK_PROPERTY_ENV: readonly string[] = ['CORS_ALLOWED_ORIGINS', 'IVS_ROOMS'];
 
 /**
  * Plain (non-secret) settings such as provider hosts, ids and bot user ids: every variable

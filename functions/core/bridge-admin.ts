@@ -17,6 +17,8 @@ export interface BridgeAdminDeps {
   /** Invalidated after every write, so this container sees its own change at once. */
   source: BridgeSource;
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>;
+  /** Why a channel is out of the deployment's reach (e.g. no IAM grant for an IVS room). */
+  reach?: (provider: ProviderName, channel: string) => string | undefined;
   now?: () => Date;
 }
 
@@ -106,7 +108,17 @@ export class BridgeAdmin {
       // The file's message, with the path inside this one bridge rather than the file.
       throw new ValidationError(error.message.replace(/: bridges\.0\.?/, ': '));
     }
-    return parsed.all()[0]!;
+    const bridge = parsed.all()[0]!;
+    bridge.channels.forEach((c, j) => {
+      const unreachable = this.deps.reach?.(c.provider, c.channel);
+      if (unreachable !== undefined) {
+        throw new ValidationError(
+          `PUT /bridges/${id}: bridge "${id}": channels.${j}.channel: ${unreachable}`,
+          `channels.${j}.channel`,
+        );
+      }
+    });
+    return bridge;
   }
 
   /** A channel that is read belongs to one open bridge only (as in the file). */

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flatHeaders } from '../lambda/lambda-invoke';
+import type { RequestAuthorizer } from '../lambda/function-host';
 import type { LocalLog } from '../tooling/log';
 import { BodyTooLargeError, readBody } from '../tooling/net';
 import type { Connection, ConnectionRegistry } from './ws-connections';
@@ -25,6 +27,7 @@ export async function handleConnectionsRequest(options: {
   stage: string;
   log: LocalLog;
   disconnect: (connection: Connection) => void;
+  authorize?: { check: RequestAuthorizer; region: string; accountId: string; apiId: string };
 }): Promise<void> {
   const { request, response, registry, log } = options;
   const started = performance.now();
@@ -58,6 +61,18 @@ export async function handleConnectionsRequest(options: {
       'PayloadTooLargeException',
     );
     return;
+  }
+  if (options.authorize) {
+    const { check, region, accountId, apiId } = options.authorize;
+    const denied = await check(
+      { method, path: request.url ?? '/', headers: flatHeaders(request), body },
+      'execute-api:ManageConnections',
+      `arn:aws:execute-api:${region}:${accountId}:${apiId}/${options.stage}/${method}/@connections/${connectionId}`,
+    );
+    if (denied !== undefined) {
+      finish(403, { message: denied }, 'AccessDeniedException');
+      return;
+    }
   }
   const connection = registry.open(connectionId);
   if (!connection) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { apiGatewayId } from '../lambda/aws-ids';
-import type { FunctionHost } from '../lambda/function-host';
+import type { Invoker, RequestAuthorizer } from '../lambda/function-host';
 import { isPreflight, preflightAnswer, withCorsHeaders } from './cors';
 import { noRouteAnswer, problemAnswer } from './gateway-problem';
 import { toHttpAnswer, toHttpApiEvent, type HttpAnswer } from './http-event';
@@ -16,10 +16,14 @@ const INTEGRATION_TIMEOUT_MS = 30_000;
 
 export interface HttpGatewayOptions {
   routes: readonly RouteSpec[];
-  host: FunctionHost;
+  host: Invoker;
   log: LocalLog;
   region: string;
   apiId?: string;
+  /** The account of the functions' ARNs the Invoke API names (default LOCAL_ACCOUNT_ID). */
+  accountId?: string;
+  /** Checks each Invoke API call's IAM permission (the AWS profile; the local runtime checks none). */
+  authorize?: RequestAuthorizer;
   integrationTimeoutMs?: number;
   /** Browser origins allowed to call the API, in API Gateway's syntax (see local/gateway/cors). */
   corsAllowedOrigins: readonly string[];

@@ -1,4 +1,4 @@
-import type { FunctionHost } from '../lambda/function-host';
+import type { Invoker } from '../lambda/function-host';
 import { apiGatewayId } from '../lambda/aws-ids';
 import type { LocalLog } from '../tooling/log';
 import type { Connection } from './ws-connections';
@@ -6,7 +6,7 @@ import { messageEvent } from './ws-events';
 
 /** What routing a frame needs from the gateway: its routes by route key and the function host. */
 export interface FrameRouting {
-  host: FunctionHost;
+  host: Invoker;
   log: LocalLog;
   stage: string;
   apiId: string;

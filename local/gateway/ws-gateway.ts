@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { apiGatewayId } from '../lambda/aws-ids';
 import { handleConnectionsRequest, isConnectionsPath, MAX_MESSAGE_BYTES } from './connections-api';
-import type { FunctionHost } from '../lambda/function-host';
+import type { Invoker, RequestAuthorizer } from '../lambda/function-host';
 import type { LocalLog } from '../tooling/log';
 import { closeServer, sourceIp } from '../tooling/net';
 import { ConnectionRegistry, type Connection } from './ws-connections';
@@ -23,10 +23,16 @@ export interface WsRouteSpec {
 
 export interface WsGatewayOptions {
   routes: readonly WsRouteSpec[];
-  host: FunctionHost;
+  host: Invoker;
   log: LocalLog;
   stage: string;
   apiId?: string;
+  /**
+   * Checks each `@connections` call's `execute-api:ManageConnections` on
+   * `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/@connections/<id>`
+   * (the AWS profile; the local runtime checks none).
+   */
+  authorize?: { check: RequestAuthorizer; region: string; accountId: string };
   idleTimeoutMs?: number;
   maxConnectionMs?: number;
 }
@@ -76,12 +82,19 @@ export function createWsGateway(options: WsGatewayOptions): WsGateway {
         .end(answer.body);
       return;
     }
-    handleConnectionsRequest({ request, response, registry, stage, log, disconnect }).catch(
-      (error: unknown) => {
-        log.error('conn', '@connections request failed inside the local gateway', { error });
-        if (!response.headersSent) response.writeHead(500).end();
-      },
-    );
+    const authorize = options.authorize && { ...options.authorize, apiId };
+    handleConnectionsRequest({
+      request,
+      response,
+      registry,
+      stage,
+      log,
+      disconnect,
+      authorize,
+    }).catch((error: unknown) => {
+      log.error('conn', '@connections request failed inside the local gateway', { error });
+      if (!response.headersSent) response.writeHead(500).end();
+    });
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -35,6 +35,27 @@ export type InvokeOutcome =
       logs: string[];
     };
 
+/**
+ * What the gateways, the Invoke API and the stream emulation need of a function host: the
+ * local runtime's FunctionHost (handlers from source, in process), or another host of the same
+ * functions (the AWS profile runs the bundled assets, each in its own process).
+ */
+export interface Invoker {
+  has(name: string): boolean;
+  invoke(name: string, event: unknown): Promise<InvokeOutcome>;
+}
+
+/**
+ * Lets a host check a signed request for an IAM action on a resource before serving it, as
+ * AWS does with the caller's identity policy (the AWS profile asks its IAM emulator). Answers
+ * why the request is refused, or undefined to serve it. The local runtime checks nothing.
+ */
+export type RequestAuthorizer = (
+  request: { method: string; path: string; headers: Record<string, string>; body: Buffer },
+  action: string,
+  resource: string,
+) => Promise<string | undefined>;
+
 export interface FunctionHostOptions {
   definitions?: Record<string, FunctionDefinition>;
   modules?: Record<string, FunctionModule>;
@@ -50,7 +71,7 @@ export interface FunctionHostOptions {
  * cold start, is not counted against the timeout), then each invocation gets a fresh context
  * and is cut off at the definition's timeout.
  */
-export class FunctionHost {
+export class FunctionHost implements Invoker {
   readonly definitions: Record<string, FunctionDefinition>;
   private readonly loaded = new Map<string, Promise<FunctionModule>>();
   private readonly functionsDir: string;

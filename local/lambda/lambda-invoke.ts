@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT_ID } from './aws-ids';
-import type { FunctionHost } from './function-host';
+import type { Invoker, RequestAuthorizer } from './function-host';
 import { errorChain, type LocalLog } from '../tooling/log';
 
 export const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -51,11 +51,16 @@ export async function handleInvoke(options: {
   request: IncomingMessage;
   response: ServerResponse;
   body: Buffer;
-  host: FunctionHost;
+  host: Invoker;
   log: LocalLog;
   region: string;
+  /** The account of the functions' ARNs (default LOCAL_ACCOUNT_ID). */
+  accountId?: string;
+  /** Checks the caller's `lambda:InvokeFunction` on the function's ARN (AWS profile only). */
+  authorize?: RequestAuthorizer;
 }): Promise<{ status: number; functionName: string; requestId?: string }> {
   const { request, response, body, host, log, region } = options;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const match = INVOKE_PATH.exec((request.url ?? '').split('?')[0]!);
   const identifier = decodeURIComponent(match?.[1] ?? '');
   const name = functionNameOf(identifier);
@@ -92,9 +97,20 @@ export async function handleInvoke(options: {
     return fail(
       404,
       'ResourceNotFoundException',
-      `Function not found: arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}`,
+      `Function not found: arn:aws:lambda:${region}:${accountId}:function:${name}`,
     );
   }
+  const denied = await options.authorize?.(
+    {
+      method: request.method ?? 'POST',
+      path: request.url ?? '/',
+      headers: flatHeaders(request),
+      body,
+    },
+    'lambda:InvokeFunction',
+    `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+  );
+  if (denied !== undefined) return fail(403, 'AccessDeniedException', denied);
   if (body.length > MAX_PAYLOAD_BYTES) {
     return fail(
       413,
@@ -157,4 +173,14 @@ export async function handleInvoke(options: {
     response.writeHead(200, headers).end(JSON.stringify(outcome.result ?? null));
   }
   return { status: 200, functionName: name, requestId: outcome.requestId };
+}
+
+/** A request's headers as one string each (repeated ones joined as Node joins them). */
+export function flatHeaders(request: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : String(value ?? ''),
+    ]),
+  );
 }

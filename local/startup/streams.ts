@@ -1,6 +1,6 @@
 import type { EmbeddedDynamo } from '../dynamo/embedded-dynamo';
 import { startLocalStream, type LocalStream } from '../dynamo/local-stream';
-import type { FunctionHost } from '../lambda/function-host';
+import type { Invoker } from '../lambda/function-host';
 import type { Closers } from './closers';
 import type { LocalSettings } from './options';
 
@@ -8,7 +8,7 @@ import type { LocalSettings } from './options';
 export async function startStreams(
   settings: LocalSettings,
   dynamo: EmbeddedDynamo,
-  functionHost: FunctionHost,
+  functionHost: Invoker,
   closers: Closers,
 ): Promise<LocalStream> {
   const { options, region, host, log, dataDir, streamConsumers } = settings;

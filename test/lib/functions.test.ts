@@ -20,6 +20,22 @@ describe('every deployed function, built by the house construct', () => {
     for (const name of FUNCTION_NAMES) expect(stack.node.tryFindChild(name)).toBeDefined();
   });
 
+  it('runs every function of the stack on arm64, the CDK-provided custom resource one included', () => {
+    // Act
+    const functions = Object.entries(resources).filter(
+      ([, r]) => (r as { Type: string }).Type === 'AWS::Lambda::Function',
+    );
+
+    // Assess
+    expect(functions.length).toBe(Object.keys(FUNCTIONS).length + 1);
+    for (const [id, resource] of functions) {
+      expect([
+        id,
+        (resource as { Properties: { Architectures?: string[] } }).Properties.Architectures,
+      ]).toEqual([id, ['arm64']]);
+    }
+  });
+
   it.each(FUNCTION_NAMES)(
     '%s: Node.js 22 on arm64, memory and timeout from FUNCTIONS, X-Ray active',
     (name) => {

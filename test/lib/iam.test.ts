@@ -254,7 +254,8 @@ describe('IAM: least privilege in the synthesized policies', () => {
     if (wiringOf(name).providerSecrets) {
       expect(secretStatements).toEqual([
         {
-          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          // GetSecretValue only: DescribeSecret (CDK's grantRead adds it) has no caller.
+          Action: 'secretsmanager:GetSecretValue',
           Effect: 'Allow',
           Resource: secretRef,
         },
@@ -468,5 +469,64 @@ describe('grants follow the code that uses them', () => {
 
     expect(used.length).toBeGreaterThan(0);
     expect(STATE_ACCESS.relayState.actions).toEqual(expect.arrayContaining([...new Set(used)]));
+  });
+});
+
+describe('IAM: IVS rooms for bridges made at run time (ivsRooms)', () => {
+  const ALL_ROOMS = 'arn:aws:ivschat:us-west-2:123456789012:room/*';
+  const EXTRA = 'arn:aws:ivschat:eu-central-1:123456789012:room/Extra1';
+
+  it('grants the file rooms only by default, and says so to the operator API', () => {
+    // Prepare
+    const { stack, template } = synthTestStack();
+    const { statementsOf } = policyView(stack, resourcesOf(template));
+    const bridges = resourcesOf(template)[logicalIdOf(stack, stack.functions.Bridges.function)]!;
+
+    // Act
+    const tokens = grantsOf(statementsOf, 'ivschat:CreateChatToken');
+
+    // Assess
+    expect(tokens.find((g) => g.name === 'Tokens')?.resource).toEqual([ROOM_A, ROOM_B]);
+    expect(
+      (bridges.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .IVS_REACHABLE_ROOMS,
+    ).toBe(`${ROOM_A},${ROOM_B}`);
+  });
+
+  it('adds each allowed entry to tokens, every relay write, review invokes and the API check', () => {
+    // Prepare
+    const { stack, template } = synthTestStack({ ivsRooms: [ALL_ROOMS, EXTRA] });
+    const resources = resourcesOf(template);
+    const { statementsOf } = policyView(stack, resources);
+    const bridges = resources[logicalIdOf(stack, stack.functions.Bridges.function)]!;
+    const reviewSources = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Permission')
+      .filter((r) => r.Properties.Principal === 'ivschat.amazonaws.com')
+      .map((r) => r.Properties.SourceArn);
+
+    // Act / Assess
+    expect(grantsOf(statementsOf, 'ivschat:CreateChatToken')).toEqual(
+      ['DeadLetters', 'DeadLettersApi', 'Relay', 'Tokens'].map((name) => ({
+        name,
+        resource: [ROOM_A, ROOM_B, ALL_ROOMS, EXTRA],
+      })),
+    );
+    expect(grantsOf(statementsOf, 'ivschat:SendEvent')).toEqual(
+      ['DeadLetters', 'DeadLettersApi', 'Relay'].map((name) => ({
+        name,
+        resource: [ALL_ROOMS, EXTRA],
+      })),
+    );
+    expect(reviewSources.sort()).toEqual([ROOM_A, ROOM_B, ALL_ROOMS, EXTRA].sort());
+    expect(
+      (bridges.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+        .IVS_REACHABLE_ROOMS,
+    ).toBe([ROOM_A, ROOM_B, ALL_ROOMS, EXTRA].join(','));
+  });
+
+  it('refuses an entry that is neither a room ARN nor an account-and-region room/*', () => {
+    expect(() => synthTestStack({ ivsRooms: ['arn:aws:ivschat:*:*:room/*'] })).toThrow(
+      /props\.ivsRooms\[0\] "arn:aws:ivschat:\*:\*:room\/\*" is neither an IVS room ARN/,
+    );
   });
 });

@@ -55,7 +55,12 @@ export interface TestStack {
  * an unacknowledged nag error makes it throw.
  */
 export function synthTestStack(
-  options: { settings?: Settings; bridges?: unknown; corsAllowedOrigins?: string[] } = {},
+  options: {
+    settings?: Settings;
+    bridges?: unknown;
+    corsAllowedOrigins?: string[];
+    ivsRooms?: string[];
+  } = {},
 ): TestStack {
   const { app, stack } = buildChatBridgeApp({
     app: new App({ outdir: mkdtempSync(join(tmpdir(), 'chat-bridge-cdk-')) }),
@@ -63,6 +68,7 @@ export function synthTestStack(
     bundlingMode: 'skip',
     ...(options.settings && { settings: options.settings }),
     ...(options.corsAllowedOrigins && { corsAllowedOrigins: options.corsAllowedOrigins }),
+    ...(options.ivsRooms && { ivsRooms: options.ivsRooms }),
   });
   return { app, stack: stack.bridge, template: Template.fromStack(stack) };
 }

@@ -72,6 +72,8 @@ export async function startFakeGitplePlatform(options: {
   appId: string;
   apiKey: string;
   users?: string[];
+  /** Port to listen on (default: a free one); a deployment's settings may need it fixed. */
+  port?: number;
   /** The fake's clock (epoch ms) for token expiry and message times; tests move it. */
   now?: () => number;
   /** Lifetime of SDK tokens; Gitple's own is not public ([G] README GIT-8). Default 24 h. */
@@ -215,7 +217,7 @@ export async function startFakeGitplePlatform(options: {
     return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -13,6 +13,7 @@ import {
   type DeleteMessageEvent,
 } from 'amazon-ivs-chat-messaging';
 import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
+import type { RequestAuthorizer } from '../../local/lambda/function-host';
 import { closeServer, listen, readBody, sourceIp } from '../../local/tooling/net';
 
 /**
@@ -86,6 +87,14 @@ export interface FakeIvsChatOptions {
   /** IVS gives the review handler 200 ms; past it the fallback result (ALLOW) applies. */
   reviewDeadlineMs?: number;
   onMessage?: ReviewHook;
+  /** Ports to listen on (default: free ones); a deployment's settings may need them fixed. */
+  controlPort?: number;
+  messagingPort?: number;
+  /**
+   * Checks each control-plane call for `ivschat:<operation>` on the rooms (and logging
+   * configurations) it names, as IAM does; unset: any SigV4-signed call is served.
+   */
+  authorize?: RequestAuthorizer;
 }
 
 export interface FakeIvsChat {
@@ -104,6 +113,8 @@ export interface FakeIvsChat {
   refused: string[];
   /** Every review-handler input, in order. */
   reviews: IvsReviewHandlerInput[];
+  /** The logging configurations UpdateRoom attached, by room ARN. */
+  roomLogging: Map<string, string[]>;
   /** The room's message review handler; unset means no handler (every message delivered). */
   onMessage: ReviewHook | undefined;
   /** Answer the next `count` calls of `operation` ('*' for any) with an AWS error (default Throttling). */
@@ -202,6 +213,7 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
     connections: [],
     refused: [],
     reviews: [],
+    roomLogging: new Map(),
     onMessage: options.onMessage,
     holdSends: false,
     failNext(operation, count = 1, error) {
@@ -505,6 +517,27 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
       broadcast(roomArn, event);
       return { id: event.Id };
     },
+    // The bridge attaches chat logging to its rooms at deploy (lib/ivs-chat-logging.ts).
+    UpdateRoom: (body) => {
+      const { identifier, loggingConfigurationIdentifiers } = body;
+      if (typeof identifier !== 'string' || !ROOM_ARN.test(identifier)) {
+        throw validation('identifier must be an IVS room ARN');
+      }
+      if (
+        loggingConfigurationIdentifiers !== undefined &&
+        (!Array.isArray(loggingConfigurationIdentifiers) ||
+          !loggingConfigurationIdentifiers.every((id) => typeof id === 'string'))
+      ) {
+        throw validation('loggingConfigurationIdentifiers must be a list of ARNs');
+      }
+      const logging = (loggingConfigurationIdentifiers ?? []) as string[];
+      fake.roomLogging.set(identifier, logging);
+      return {
+        arn: identifier,
+        id: identifier.split('/').pop(),
+        loggingConfigurationIdentifiers: logging,
+      };
+    },
     DisconnectUser: (body) => {
       const roomArn = roomOf(body);
       const { userId, reason } = body;
@@ -533,8 +566,10 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
   const handleControl = async (req: IncomingMessage, res: ServerResponse) => {
     const operation = (req.url ?? '').split('?')[0]!.replace(/^\//, '');
     let body: Record<string, unknown> = {};
+    let rawBody: Buffer = Buffer.alloc(0);
     try {
-      const text = (await readBody(req, 1024 * 1024)).toString('utf8');
+      rawBody = await readBody(req, 1024 * 1024);
+      const text = rawBody.toString('utf8');
       body = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
     } catch {
       replyError(res, { status: 400, type: 'SerializationException', message: 'body is not JSON' });
@@ -558,6 +593,11 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
       });
       return;
     }
+    const denied = await authorizeControl(req, operation, body, rawBody);
+    if (denied) {
+      replyError(res, { status: 403, type: 'AccessDeniedException', message: denied });
+      return;
+    }
     const injected = failures.findIndex((f) => f.operation === operation || f.operation === '*');
     if (injected >= 0) {
       replyError(res, failures.splice(injected, 1)[0]!.error);
@@ -569,6 +609,32 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
       if (!(error instanceof AwsError)) throw error;
       replyError(res, { status: error.status, type: error.type, message: error.message });
     }
+  };
+
+  /** The resources IAM authorizes an operation on: its room, and UpdateRoom's logging configurations. */
+  const authorizeControl = async (
+    req: IncomingMessage,
+    operation: string,
+    body: Record<string, unknown>,
+    rawBody: Buffer,
+  ): Promise<string | undefined> => {
+    if (!options.authorize) return undefined;
+    const rooms = [body.roomIdentifier, body.identifier].filter((r) => typeof r === 'string');
+    const configurations = Array.isArray(body.loggingConfigurationIdentifiers)
+      ? body.loggingConfigurationIdentifiers.filter((c) => typeof c === 'string')
+      : [];
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([name, value]) => [name, String(value ?? '')]),
+    );
+    for (const resource of [...rooms, ...configurations] as string[]) {
+      const denied = await options.authorize(
+        { method: req.method ?? 'POST', path: req.url ?? '/', headers, body: rawBody },
+        `ivschat:${operation}`,
+        resource,
+      );
+      if (denied !== undefined) return denied;
+    }
+    return undefined;
   };
 
   const control = createServer((req, res) => {
@@ -652,8 +718,8 @@ export async function startFakeIvsChat(options: FakeIvsChatOptions = {}): Promis
   });
 
   const host = '127.0.0.1';
-  fake.endpoint = `http://${host}:${await listen(control, 0, host)}`;
-  fake.messagingUrl = `ws://${host}:${await listen(messaging, 0, host)}`;
+  fake.endpoint = `http://${host}:${await listen(control, options.controlPort ?? 0, host)}`;
+  fake.messagingUrl = `ws://${host}:${await listen(messaging, options.messagingPort ?? 0, host)}`;
   return fake;
 }
 

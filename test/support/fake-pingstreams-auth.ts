@@ -72,6 +72,8 @@ export interface FakePingstreamsAuth {
  */
 export async function startFakePingstreamsAuth(options: {
   projects: Record<string, string>;
+  /** Port to listen on (default: a free one); a deployment's settings may need it fixed. */
+  port?: number;
   /** The fake's clock (epoch ms) for token expiry and message times; tests move it. */
   now?: () => number;
 }): Promise<FakePingstreamsAuth> {
@@ -235,7 +237,7 @@ export async function startFakePingstreamsAuth(options: {
     return reply(200, { ...message, request: conversation });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -29,6 +29,8 @@ export interface TigerConnectFailure {
 }
 
 export interface FakeTigerConnectOptions {
+  /** Port to listen on (default: a free one); a deployment's settings may need it fixed. */
+  port?: number;
   apiKey?: string;
   apiSecret?: string;
   /** TigerConnect ends each event stream after about 7 minutes ([V] README TC-7); tests shorten it. */
@@ -244,7 +246,7 @@ export async function startFakeTigerConnect(
       return reply(res, 404, { error: { message: 'not found' } });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
