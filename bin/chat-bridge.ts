@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/core/errors';
 import { parseCorsOrigins } from '../functions/definitions/cors';
 import { PROVIDERS } from '../functions/providers';
-import { parseIvsRoomEntries } from '../functions/providers/ivs/room-reach';
+import { parseIvsRoomEntries } from '../functions/definitions/ivs-rooms';
 import { dropBundlingProgress } from '../lib/quiet-bundling';
 import { buildChatBridgeApp } from './app';
 import { settingsFromEnv } from '../lib/settings';

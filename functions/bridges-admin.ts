@@ -11,6 +11,7 @@ import {
   type HttpResult,
 } from './http/middleware';
 import { jsonResponse } from './http/problem';
+import { channelReachOf } from './definitions/ivs-rooms';
 import { appJwtVerifierFor } from './infra/app-jwt';
 import { getRuntime, type Runtime } from './runtime/runtime';
 
@@ -24,8 +25,8 @@ function adminFor(runtime: Runtime): BridgeAdmin {
       store: runtime.bridgeStore,
       source: runtime.bridgeSource,
       formats: runtime.providers.channelIdFormats(),
-      // What the stack granted is plain configuration (IVS_REACHABLE_ROOMS), never a secret.
-      reach: runtime.providers.channelReach(runtime.env as Record<string, string>),
+      // What the stack granted (IVS_REACHABLE_ROOMS) is plain configuration, never a secret.
+      reach: channelReachOf(runtime.env),
     });
     admins.set(runtime, admin);
   }

@@ -1,4 +1,4 @@
-import { ivsRoomEntryProblem } from '../functions/providers/ivs/room-reach';
+import { ivsRoomEntryProblem } from '../functions/definitions/ivs-rooms';
 import type { ChatBridgeProps } from './chat-bridge';
 
 /**

@@ -76,11 +76,4 @@ export interface ProviderModule {
   readonly outbound?: (context: OutboundContext) => OutboundAdapter;
   readonly token?: TokenPart;
   readonly poller?: ProviderPoller;
-  /**
-   * Where the deployment limits which channels it can reach (IVS: IAM grants name rooms), a
-   * check answering why a channel is out of reach; undefined when every channel is reachable.
-   */
-  readonly channelReach?: (
-    settings: SecretValues,
-  ) => ((channel: string) => string | undefined) | undefined;
 }

@@ -56,19 +56,6 @@ export class ProviderRegistry {
     };
   }
 
-  /** Why a channel is out of this deployment's reach (a provider's `channelReach`), if it is. */
-  channelReach(
-    settings: SecretValues,
-  ): (provider: ProviderName, channel: string) => string | undefined {
-    const checks = new Map(
-      this.modules.flatMap((m) => {
-        const check = m.channelReach?.(settings);
-        return check ? [[m.name, check] as const] : [];
-      }),
-    );
-    return (provider, channel) => checks.get(provider)?.(channel);
-  }
-
   /** Every provider variable with its declaration, for the stack, `.env.example` and checks. */
   settings(): Record<string, ProviderSetting & { provider: ProviderName }> {
     return Object.fromEntries(

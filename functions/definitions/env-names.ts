@@ -13,6 +13,8 @@ export const ENV_VARS = {
     'browser origins allowed to call the HTTP API, comma-separated (e.g. https://app.example.com); locally any http://localhost:* / http://127.0.0.1:* origin when unset; on AWS read at synth into the stack property corsAllowedOrigins',
   IVS_ROOMS:
     'IVS rooms that bridges made at run time may use beyond those of the bridges file: room ARNs or arn:aws:ivschat:<region>:<account>:room/*, comma-separated; read at synth into the stack property ivsRooms (default: the file rooms only)',
+  IVS_REACHABLE_ROOMS:
+    'the IVS rooms the deployed IAM grants reach (room ARNs or arn:aws:ivschat:<region>:<account>:room/*, comma-separated); the operator API refuses others; unset locally, where every room is reachable',
   EVENTS_TABLE: 'DynamoDB events table name',
   STATE_TABLE: 'DynamoDB relay-state table name',
   BRIDGES_TABLE: 'DynamoDB bridges table name (bridges at run time: file, API and rules)',

@@ -5,10 +5,11 @@ import { ValidationError } from '../../functions/core/errors';
 import { MemoryBridgeStore } from '../../functions/core/memory-bridge-store';
 import { PROVIDERS } from '../../functions/providers';
 import {
+  channelReachOf,
   ivsRoomEntryProblem,
   ivsRoomReachable,
   parseIvsRoomEntries,
-} from '../../functions/providers/ivs/room-reach';
+} from '../../functions/definitions/ivs-rooms';
 
 const FILE_ROOM = 'arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
 const OTHER_ACCOUNT_ROOM = 'arn:aws:ivschat:us-west-2:999999999999:room/Elsewhere1';
@@ -20,7 +21,7 @@ function admin(reachableRooms: string | undefined) {
     store,
     source: new CachedBridgeSource(store),
     formats: PROVIDERS.channelIdFormats(),
-    reach: PROVIDERS.channelReach(
+    reach: channelReachOf(
       reachableRooms === undefined ? {} : { IVS_REACHABLE_ROOMS: reachableRooms },
     ),
   });

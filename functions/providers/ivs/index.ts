@@ -1,6 +1,5 @@
 import type { ProviderModule } from '../../core/provider-module';
 import { createIvsOutboundAdapter } from './outbound';
-import { ivsRoomReach } from './room-reach';
 import { createIvsTokenMinter, defaultIvsClientFor, type IvsClientFor } from './token';
 
 /**
@@ -21,12 +20,7 @@ export const ivs: ProviderModule = {
     IVS_SESSION_MINUTES: {
       description: 'IVS chat session length for issued tokens, 1-180 (default 60)',
     },
-    IVS_REACHABLE_ROOMS: {
-      description:
-        'the IVS rooms the deployed IAM grants reach (room ARNs or arn:aws:ivschat:<region>:<account>:room/*, comma-separated); set by the stack; unset locally, where every room is reachable',
-    },
   },
-  channelReach: (settings) => ivsRoomReach(settings.IVS_REACHABLE_ROOMS),
   botIdentities: (settings) => (settings.IVS_BOT_USER_ID ? [settings.IVS_BOT_USER_ID] : []),
   outbound: ({ settings }) => createIvsOutboundAdapter({ env: settings }),
   token: {

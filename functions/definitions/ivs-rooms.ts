@@ -6,6 +6,8 @@
  * bridge against the same list (IVS_REACHABLE_ROOMS), so a room the grants miss is refused at
  * once instead of failing at delivery time.
  */
+const IVS_PROVIDER = 'ivs';
+
 const ROOM_OR_ALL_ROOMS =
   /^arn:aws:ivschat:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:room\/(?:[a-zA-Z0-9-]+|\*)$/;
 
@@ -31,16 +33,18 @@ export function ivsRoomReachable(room: string, entries: readonly string[]): bool
 }
 
 /**
- * The check the operator API applies, from IVS_REACHABLE_ROOMS (set by the stack). Unset, as
- * in the local runtime where there is no IAM, every room is reachable.
+ * The check the operator API applies to a bridge's channels, from IVS_REACHABLE_ROOMS (set by
+ * the stack): IVS is the one provider whose reach IAM decides. Unset, as in the local runtime
+ * where there is no IAM, every channel is reachable.
  */
-export function ivsRoomReach(
-  reachableRooms: string | undefined,
-): ((room: string) => string | undefined) | undefined {
-  if (reachableRooms === undefined) return undefined;
+export function channelReachOf(
+  env: NodeJS.ProcessEnv,
+): (provider: string, channel: string) => string | undefined {
+  const reachableRooms = env.IVS_REACHABLE_ROOMS;
+  if (reachableRooms === undefined) return () => undefined;
   const entries = parseIvsRoomEntries(reachableRooms);
-  return (room) =>
-    ivsRoomReachable(room, entries)
+  return (provider, room) =>
+    provider !== IVS_PROVIDER || ivsRoomReachable(room, entries)
       ? undefined
       : `the deployed IAM grants reach no IVS room ${room}: add it (or its account's arn:aws:ivschat:<region>:<account>:room/*) to the stack's ivsRooms (IVS_ROOMS at synth) and deploy`;
 }
