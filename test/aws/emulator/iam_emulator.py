@@ -155,7 +155,10 @@ access_control.IAMRequestBase.check_action_permitted = recorded_check
 
 def authorize_foreign(request_json):
     """Check a request another server received: signature, then each resource."""
-    headers = Headers(list(request_json["headers"].items()))
+    # Node lowercases header names; moto looks some up as werkzeug spells them (X-Amz-Date).
+    headers = Headers(
+        [("-".join(p.capitalize() for p in k.split("-")), v) for k, v in request_json["headers"].items()]
+    )
     body = base64.b64decode(request_json.get("body", ""))
     from moto.core import DEFAULT_ACCOUNT_ID
 

@@ -50,7 +50,13 @@ export async function startIamEmulator(options: {
 }): Promise<IamEmulator> {
   const child = spawn('python3', [EMULATOR_SCRIPT, '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MOTO_ACCOUNT_ID: options.accountId, PYTHONUNBUFFERED: '1' },
+    env: {
+      ...process.env,
+      MOTO_ACCOUNT_ID: options.accountId,
+      // AWS managed policies (AWSLambdaBasicExecutionRole) exist only when moto loads them.
+      MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
+      PYTHONUNBUFFERED: '1',
+    },
   });
   const port = await readyPort(child);
   const endpoint = `http://127.0.0.1:${port}`;
