@@ -763,26 +763,34 @@ export async function joinRoom(
     userId: string;
     capabilities?: Capability[];
     attributes?: Record<string, string>;
+    /** Where the member's chat token comes from (default: CreateChatToken on the fake). */
+    tokenProvider?: () => Promise<{
+      token: string;
+      sessionExpirationTime?: Date;
+      tokenExpirationTime?: Date;
+    }>;
   },
 ): Promise<RoomMember> {
   const client = fake.client();
   const room = new ChatRoom({
     regionOrUrl: fake.messagingUrl,
-    tokenProvider: async () => {
-      const token = await client.send(
-        new CreateChatTokenCommand({
-          roomIdentifier: options.roomArn,
-          userId: options.userId,
-          capabilities: options.capabilities ?? ['SEND_MESSAGE'],
-          ...(options.attributes && { attributes: options.attributes }),
-        }),
-      );
-      return {
-        token: token.token!,
-        sessionExpirationTime: token.sessionExpirationTime,
-        tokenExpirationTime: token.tokenExpirationTime,
-      };
-    },
+    tokenProvider:
+      options.tokenProvider ??
+      (async () => {
+        const token = await client.send(
+          new CreateChatTokenCommand({
+            roomIdentifier: options.roomArn,
+            userId: options.userId,
+            capabilities: options.capabilities ?? ['SEND_MESSAGE'],
+            ...(options.attributes && { attributes: options.attributes }),
+          }),
+        );
+        return {
+          token: token.token!,
+          sessionExpirationTime: token.sessionExpirationTime,
+          tokenExpirationTime: token.tokenExpirationTime,
+        };
+      }),
   });
   room.logger = silentLogger;
   room.logLevel = 'error';

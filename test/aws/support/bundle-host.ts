@@ -26,6 +26,8 @@ export interface HostedFunction {
   /** Variables the emulated AWS adds (service endpoints): Lambda itself sets none of them. */
   endpoints: Record<string, string>;
   credentials: Credentials;
+  /** The execution role's name (its session is the function's name). */
+  roleName: string;
   timeoutSeconds: number;
   memorySize: number;
   runtime: string;

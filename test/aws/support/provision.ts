@@ -138,7 +138,8 @@ export async function provisionTemplate(
           }),
         } as CreateTableCommandInput),
       );
-      const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+      const ttl = p.TimeToLiveSpecification as
+        { AttributeName: string; Enabled: boolean } | undefined;
       if (ttl?.Enabled) {
         await dynamo.send(
           new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: ttl }),
@@ -237,7 +238,8 @@ async function provisionRoles(
     );
     for (const roleName of p.Roles ?? []) {
       const role = [...roles.values()].find((r) => r.name === roleName);
-      if (!role) throw new Error(`${id} attaches to ${roleName}, which the template does not create`);
+      if (!role)
+        throw new Error(`${id} attaches to ${roleName}, which the template does not create`);
       role.policies.push({ name: id, document: p.PolicyDocument });
     }
   }
@@ -256,7 +258,11 @@ async function provisionRoles(
 }
 
 /** The credentials Lambda hands a function: its execution role, assumed. */
-export async function assumeRole(emulator: IamEmulator, role: ProvisionedRole, session: string): Promise<Credentials> {
+export async function assumeRole(
+  emulator: IamEmulator,
+  role: ProvisionedRole,
+  session: string,
+): Promise<Credentials> {
   const sts = new STSClient({
     endpoint: emulator.endpoint,
     region: emulator.region,

@@ -36,6 +36,7 @@ export class StreamMapping {
   private loop: Promise<void> | undefined;
   private pending: _Record[] = [];
   private inFlight = false;
+  private paused = false;
 
   constructor(
     private readonly props: StreamMappingProps,
@@ -84,6 +85,28 @@ export class StreamMapping {
     return this.pending.length === 0 && !this.inFlight;
   }
 
+  /** Read on, hand nothing over until `resume` (the batch in flight finishes). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** While paused: the records read since, as Lambda would pass them, once there are any. */
+  async nextHeldRecords(timeoutMs = 10_000): Promise<DynamoDBRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const held = this.pending
+        .map((r) => lambdaRecord(r, this.props.streamArn))
+        .filter((r) => matchesAnyPattern(this.props.filters, r));
+      if (held.length > 0 && !this.inFlight) return held;
+      if (Date.now() > deadline) throw new Error('no stream record arrived while paused');
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await this.loop?.catch(() => undefined);
@@ -91,7 +114,7 @@ export class StreamMapping {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 && !this.paused) {
       const batch: _Record[] = [];
       while (batch.length < this.props.batchSize && this.pending.length > 0) {
         const record = this.pending.shift()!;
@@ -119,8 +142,8 @@ export class StreamMapping {
           (outcome.result as { batchItemFailures?: { itemIdentifier: string }[] } | null)
             ?.batchItemFailures ?? [];
         const first = failures.length
-          ? remaining.findIndex(
-              (r) => failures.some((f) => f.itemIdentifier === r.dynamodb?.SequenceNumber),
+          ? remaining.findIndex((r) =>
+              failures.some((f) => f.itemIdentifier === r.dynamodb?.SequenceNumber),
             )
           : -1;
         const settled = first === -1 ? remaining : remaining.slice(0, first);

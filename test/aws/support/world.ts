@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +15,10 @@ import type { RouteSpec } from '../../../local/gateway/http-routes';
 import { createWsGateway, type WsRouteSpec } from '../../../local/gateway/ws-gateway';
 import { createLocalLog } from '../../../local/tooling/log';
 import { closeServer, listen } from '../../../local/tooling/net';
-import { startFakeGitplePlatform, type FakeGitplePlatform } from '../../support/fake-gitple-platform';
+import {
+  startFakeGitplePlatform,
+  type FakeGitplePlatform,
+} from '../../support/fake-gitple-platform';
 import { startFakeIvsChat, type FakeIvsChat } from '../../support/fake-ivs-chat';
 import {
   startFakePingstreamsAuth,
@@ -44,12 +48,19 @@ export const OUT_DIR = resolve(PROJECT_ROOT, 'cdk.out.aws');
 const BRIDGES_FILE = 'test/aws/bridges.aws.json';
 
 /** The operator's `aws secretsmanager put-secret-value` after the deploy. */
+/** AZStack's app key pair: AZStack encrypts callbacks with the public half. */
+export const AZSTACK_KEYS = generateKeyPairSync('rsa', { modulusLength: 3072 });
+export const AZSTACK_APP_ID = '26870527d2ac628002dda81be54217cf';
+
 export const SECRETS = {
+  AZSTACK_PRIVATE_KEY: AZSTACK_KEYS.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  AZSTACK_SECRET_CODE: 'azstack-secret-code-aws',
   APP_JWT_SECRET: 'aws-profile-app-jwt-secret-0123456789abcdef',
   GITPLE_APP_API_KEY: 'gitple-api-key',
   GITPLE_WEBHOOK_KEY: 'gitple-webhook-key-aws',
   PINGSTREAMS_PROJECT_SECRET: 'pingstreams-project-secret',
   PINGSTREAMS_WEBHOOK_SECRET: '56c189c8-33ae-4930-bd98-410a12aa45ce',
+  TIGERCONNECT_API_SECRET: 'tc-secret-aws-profile',
   TIGERCONNECT_WEBHOOK_KEY: 'tiger-forwarder-key-aws',
 };
 
@@ -70,7 +81,10 @@ export interface AwsWorld {
   fn(name: string): HostedFunction;
   /** A table's physical name by its FUNCTIONS-side logical name (`Events`, `State`, `Bridges`). */
   table(logicalName: string): string;
+  tableArn(logicalName: string): string;
   queueUrl(logicalPrefix: string): string;
+  /** The SourceArn of the Lambda permission whose logical id starts with `logicalPrefix`. */
+  permissionSource(logicalPrefix: string): string;
   operatorDynamo: DynamoDBClient;
   operatorSqs: SQSClient;
   appToken(sub: string, name?: string, roles?: string[]): string;
@@ -78,7 +92,12 @@ export interface AwsWorld {
   /** Invoke as the service a resource-based permission names (IVS, CloudWatch Logs, EventBridge). */
   invokeAs(principal: string, sourceArn: string, name: string, event: unknown): Promise<unknown>;
   /** Lambda's asynchronous invocation (retries, then the function's DLQ), as `principal`. */
-  invokeAsyncAs(principal: string, sourceArn: string, name: string, event: unknown): Promise<{ ok: boolean; attempts: number }>;
+  invokeAsyncAs(
+    principal: string,
+    sourceArn: string,
+    name: string,
+    event: unknown,
+  ): Promise<{ ok: boolean; attempts: number }>;
   close(): Promise<void>;
 }
 
@@ -86,7 +105,11 @@ export interface WsClient {
   socket: WebSocket;
   frames: Record<string, unknown>[];
   send(frame: unknown): void;
-  waitFor(what: string, predicate: (frame: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(
+    what: string,
+    predicate: (frame: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   close(): void;
 }
 
@@ -113,15 +136,27 @@ async function synth(settings: Record<string, string>): Promise<void> {
   });
 }
 
-export async function startAwsWorld(): Promise<AwsWorld> {
-  const ports = {
+/** The provider servers' ports, baked into the synthesized settings (kept for a reused synth). */
+async function providerPorts(): Promise<
+  Record<'gitple' | 'pingstreams' | 'tiger' | 'ivsMessaging', number>
+> {
+  const file = join(OUT_DIR, 'profile-ports.json');
+  if (process.env.AWS_PROFILE_REUSE_SYNTH === '1' && existsSync(file)) {
+    return JSON.parse(readFileSync(file, 'utf8')) as Awaited<ReturnType<typeof providerPorts>>;
+  }
+  return {
     gitple: await freePort(),
     pingstreams: await freePort(),
     tiger: await freePort(),
     ivsMessaging: await freePort(),
   };
+}
+
+export async function startAwsWorld(): Promise<AwsWorld> {
+  const ports = await providerPorts();
   const settings = {
     IVS_ROOMS: ALLOWED_ROOMS,
+    AZSTACK_APP_ID,
     IVS_BOT_USER_ID: 'bridge-bot',
     IVS_MESSAGING_URL: `ws://127.0.0.1:${ports.ivsMessaging}`,
     GITPLE_HOST: `http://127.0.0.1:${ports.gitple}`,
@@ -137,7 +172,9 @@ export async function startAwsWorld(): Promise<AwsWorld> {
     FANOUT_PAGE_SIZE: '1',
   };
   const [, emulator] = await Promise.all([
-    synth(settings),
+    synth(settings).then(() =>
+      writeFileSync(join(OUT_DIR, 'profile-ports.json'), JSON.stringify(ports)),
+    ),
     startIamEmulator({ region: REGION, accountId: ACCOUNT }),
   ]);
   const closers: (() => Promise<unknown>)[] = [() => emulator.close()];
@@ -166,9 +203,9 @@ async function deploy(
     region: REGION,
     credentials: emulator.operator,
   };
-  const secretArn = resolver.resourcesOfType('AWS::SecretsManager::Secret').map(
-    ([id]) => resolver.physicalOf(id).ref,
-  )[0]!;
+  const secretArn = resolver
+    .resourcesOfType('AWS::SecretsManager::Secret')
+    .map(([id]) => resolver.physicalOf(id).ref)[0]!;
   const secrets = new SecretsManagerClient(operatorConfig);
   await secrets.send(
     new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(SECRETS) }),
@@ -193,6 +230,8 @@ async function deploy(
   });
   const tiger = await startFakeTigerConnect({
     port: ports.tiger,
+    apiKey: 'tc-key-1f2e3d',
+    apiSecret: SECRETS.TIGERCONNECT_API_SECRET,
     echoSentMessagesAs: 'tiger-bot',
     streamLifetimeMs: 500,
   });
@@ -258,11 +297,10 @@ async function deploy(
     );
     const logGroup = (p.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;
     const deadLetter = (p.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn;
-    const deadLetterQueue =
-      deadLetter &&
-      resolver
-        .resourcesOfType('AWS::SQS::Queue')
-        .find(([q]) => resolver.physicalOf(q).attributes.Arn === resolver.resolve(deadLetter));
+    const deadLetterArn = deadLetter ? resolver.resolve<string>(deadLetter) : undefined;
+    const deadLetterQueue = resolver
+      .resourcesOfType('AWS::SQS::Queue')
+      .find(([q]) => deadLetterArn && resolver.physicalOf(q).attributes.Arn === deadLetterArn);
     const isProvider = [...customResourceProviders].some((token) => token.includes(id));
     functions.push({
       logicalId: id,
@@ -283,6 +321,7 @@ async function deploy(
         ...(isProvider && { NODE_EXTRA_CA_CERTS: cfnResponses.caFile }),
       },
       credentials: await assumeRole(emulator, role, name),
+      roleName: role.name,
       timeoutSeconds: Number(p.Timeout ?? 3),
       memorySize: Number(p.MemorySize ?? 128),
       runtime: String(p.Runtime),
@@ -422,10 +461,25 @@ async function deploy(
           .resourcesOfType('AWS::DynamoDB::Table')
           .find(([id]) => id.startsWith(`Bridge${logicalName}Table`))![0],
       ).ref,
+    tableArn: (logicalName) =>
+      resolver.physicalOf(
+        resolver
+          .resourcesOfType('AWS::DynamoDB::Table')
+          .find(([id]) => id.startsWith(`Bridge${logicalName}Table`))![0],
+      ).attributes.Arn!,
     queueUrl: (logicalPrefix) =>
       resolver.physicalOf(
-        resolver.resourcesOfType('AWS::SQS::Queue').find(([id]) => id.startsWith(logicalPrefix))![0],
+        resolver
+          .resourcesOfType('AWS::SQS::Queue')
+          .find(([id]) => id.startsWith(logicalPrefix))![0],
       ).ref,
+    permissionSource: (logicalPrefix) => {
+      const found = resolver
+        .resourcesOfType('AWS::Lambda::Permission')
+        .find(([id]) => id.startsWith(logicalPrefix));
+      if (!found) throw new Error(`no Lambda permission ${logicalPrefix}*`);
+      return resolver.resolve<string>(found[1].Properties?.SourceArn, found[0]);
+    },
     operatorDynamo,
     operatorSqs,
     appToken,
@@ -433,7 +487,9 @@ async function deploy(
       const socket = new WebSocket(`${wsUrl}/${wsStage}?token=${appToken(sub, sub, roles)}`);
       sockets.push(socket);
       const frames: Record<string, unknown>[] = [];
-      socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+      socket.on('message', (data) =>
+        frames.push(JSON.parse(String(data)) as Record<string, unknown>),
+      );
       await new Promise<void>((done, fail) => {
         socket.once('open', () => done());
         socket.once('error', fail);
@@ -488,7 +544,8 @@ function routesOf(resolver: TemplateResolver, httpApiId: string, wsApiId: string
     if (!fn) throw new Error(`${id}: route ${p.RouteKey} has no Lambda integration`);
     if (p.ApiId === wsApiId) wsRoutes.push({ routeKey: p.RouteKey!, function: fn });
     else if (p.ApiId === httpApiId) {
-      const [method, path] = p.RouteKey === '$default' ? ['ANY', '$default'] : p.RouteKey!.split(' ');
+      const [method, path] =
+        p.RouteKey === '$default' ? ['ANY', '$default'] : p.RouteKey!.split(' ');
       httpRoutes.push({ method: method!, path: path!, function: fn });
     }
   }
