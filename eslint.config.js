@@ -13,7 +13,16 @@ const SDKS = {
 const CORE_ONLY = 'core imports nothing outside functions/core (see ../shared/style.md)';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'cdk.out.aws/', 'coverage/', '.local-data/', 'client/dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'cdk.out.aws/',
+      'coverage/',
+      '.local-data/',
+      'client/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -36,13 +36,13 @@ const roleOf = (principal: string) => /assumed-role\/([^/]+)\//.exec(principal)?
 const actionLike = (pattern: string, action: string) =>
   arnLike(pattern.toLowerCase(), action.toLowerCase());
 
-/** Every refusal as "<function> (<name>) was denied <action> on <resource>". */
+/** Each distinct refusal as "<function> (<name>) was denied <action> on <resource>" (× count). */
 export function deniedReport(
   decisions: Decision[],
   functions: HostedFunction[],
   options: { ignoreSessions?: RegExp[] } = {},
 ): string[] {
-  return decisions
+  const lines = decisions
     .filter((d) => !d.allowed)
     .filter((d) => !(options.ignoreSessions ?? []).some((r) => r.test(sessionOf(d.principal))))
     .map((d) => {
@@ -51,6 +51,9 @@ export function deniedReport(
       const who = fn ? `${functionLabel(fn)} (${fn.name})` : d.principal;
       return `${who} was denied ${d.action} on ${d.resource}`;
     });
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, count]) => (count > 1 ? `${line} (×${count})` : line));
 }
 
 /**
