@@ -10,6 +10,11 @@ export interface OutboundCapabilities {
   replies: boolean;
   /** Longest text the provider accepts, in Unicode code points. */
   maxTextLength: number;
+  /**
+   * The adapter can look for a copy it sent among the target channel's messages
+   * (`findSent`), so a send whose outcome is unknown is looked for before it is made again.
+   */
+  findSent: boolean;
 }
 
 /** One channel of a bridge as a delivery target. */
@@ -47,6 +52,16 @@ export interface SendResult {
   messageId: string;
 }
 
+/**
+ * What a look for an earlier copy found: the copy (its target-side id), a certain absence (the
+ * channel was listed back past the time the copy could have been sent), or no answer because
+ * the listing the provider allows ran out before that time.
+ */
+export type SentSearch =
+  | { result: 'found'; messageId: string }
+  | { result: 'absent' }
+  | { result: 'out-of-reach'; reason: string };
+
 export interface OutboundAdapter {
   readonly provider: ProviderName;
   capabilities(target: DeliveryTarget): OutboundCapabilities;
@@ -61,4 +76,11 @@ export interface OutboundAdapter {
     reason: string,
     event?: CommonEvent,
   ): Promise<void>;
+  /**
+   * Look for the copy carrying `marker` (every marker field, sent by the bridge's bot) among
+   * the target channel's messages, newest first, back to `sentAfter` (epoch ms): a copy made
+   * before then cannot be this one. Bounded (a few pages); throws like `send` when the listing
+   * fails, so the relay retries the look, never the send.
+   */
+  findSent?(target: DeliveryTarget, marker: RelayMarker, sentAfter: number): Promise<SentSearch>;
 }

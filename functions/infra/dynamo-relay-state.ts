@@ -115,6 +115,10 @@ export class DynamoRelayState implements RelayState {
       ...(record.detail && { detail: { S: record.detail } }),
       ...(record.targetMessageId && { targetMessageId: { S: record.targetMessageId } }),
       ...(record.notBefore && { notBefore: { S: record.notBefore } }),
+      ...(record.outcomeUnknownSince && {
+        outcomeUnknownSince: { S: record.outcomeUnknownSince },
+      }),
+      ...(record.mayDuplicate && { mayDuplicate: { BOOL: true } }),
       updatedAt: { S: record.updatedAt },
       expiresAt,
     };
@@ -211,6 +215,8 @@ function toDeliveryRecord(item: Record<string, AttributeValue>): DeliveryRecord 
     ...(item.detail?.S && { detail: item.detail.S }),
     ...(item.targetMessageId?.S && { targetMessageId: item.targetMessageId.S }),
     ...(item.notBefore?.S && { notBefore: item.notBefore.S }),
+    ...(item.outcomeUnknownSince?.S && { outcomeUnknownSince: item.outcomeUnknownSince.S }),
+    ...(item.mayDuplicate?.BOOL && { mayDuplicate: true }),
     updatedAt: item.updatedAt?.S ?? '',
   };
 }

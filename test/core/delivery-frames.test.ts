@@ -23,6 +23,7 @@ const accepting = (provider: string, unavailable?: string): OutboundAdapter => (
     attachments: true,
     replies: true,
     maxTextLength: 500,
+    findSent: false,
   }),
   unavailableReason: () => unavailable,
   send: async () => ({ messageId: `${provider}-1` }),

@@ -188,6 +188,24 @@ describe.each(IMPLEMENTATIONS)('relay state contract: %s', (_name, ports) => {
     expect(many.get(`${ns}-e2|${target}`)?.status).toBe('skipped');
   });
 
+  it('keeps what a delivery after an unknown outcome must remember: since when, and the duplicate flag', async () => {
+    const ns = fresh();
+    const state = ports.state();
+    const target = channelKey('gitple', `${ns}-room`);
+    const looking = {
+      ...record(`${ns}-e1`, target, 'retrying'),
+      notBefore: '2026-01-01T00:00:05.000Z',
+      outcomeUnknownSince: '2025-12-31T23:59:50.000Z',
+    };
+    const resent = { ...record(`${ns}-e2`, target, 'delivered'), mayDuplicate: true };
+
+    await state.putDelivery(looking);
+    await state.putDelivery(resent);
+
+    expect(await state.getDelivery(`${ns}-e1`, target)).toEqual(looking);
+    expect(await state.getDelivery(`${ns}-e2`, target)).toEqual(resent);
+  });
+
   it('maps a copy to its origin and the origin to its copy per target channel', async () => {
     const ns = fresh();
     const state = ports.state();

@@ -73,13 +73,15 @@ describe('the provider registry: every module’s parts match what it declares',
       expect(adapter.provider).toBe(name);
       const capabilities = adapter.capabilities({ provider: name, channel: 'x', mode: 'message' });
       expect(Object.keys(capabilities).sort()).toEqual(
-        ['attachments', 'delete', 'edit', 'maxTextLength', 'replies', 'send'].sort(),
+        ['attachments', 'delete', 'edit', 'findSent', 'maxTextLength', 'replies', 'send'].sort(),
       );
       // Whatever can send says why it cannot when nothing is configured.
       const required = Object.values(module.settings).some((s) => s.required);
       if (required) expect(adapter.unavailableReason()).toEqual(expect.any(String));
       if (capabilities.delete) expect(adapter.delete).toBeTypeOf('function');
       if (capabilities.edit) expect(adapter.edit).toBeTypeOf('function');
+      // An adapter looks for its copies exactly when it says it can (the relay asks the flag).
+      expect(typeof adapter.findSent === 'function').toBe(capabilities.findSent);
     }
     if (module.token) {
       if ('unsupported' in module.token)

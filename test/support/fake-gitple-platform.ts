@@ -47,6 +47,8 @@ export interface FakeGitplePlatform {
   failWith(failure: { status: number; body: unknown } | undefined): void;
   /** The next `count` SDK message calls (send or delete) answer `failure` instead. */
   failNextMessageCalls(count: number, failure: GitpleFailure): void;
+  /** The next `count` message lists (`GET .../messages`) answer `failure` instead. */
+  failNextListCalls(count: number, failure: GitpleFailure): void;
   /** Forget every SDK token issued so far, as a server-side expiry or revocation would. */
   revokeSdkTokens(): void;
   close(): Promise<void>;
@@ -67,6 +69,12 @@ export interface FakeGitplePlatform {
  * meta?}` and `DELETE .../messages/{message_id}` take `APP_ID`, `USER_ID` and the SDK token as
  * Bearer. Sent messages get increasing numeric `message_id`s. Status codes other than 401 for
  * bad tokens (400 for a bad body, 404 for an unknown message) are inferred ([I] README GIT-24).
+ *
+ * `GET .../messages?limit=&mode=&base_message_id=` lists a channel as the SDK's
+ * `getMessageList` asks ([V] README GIT-25): `{messages}`; `mode=prev` (the default) the newest
+ * `limit` before `base_message_id` (or the newest of all), `mode=next` the oldest after it
+ * ([I] README GIT-26), deleted messages left out, oldest first within the page (the order is
+ * not documented, so the adapter must not rely on it), `limit` capped at 100 ([G] README GIT-27).
  */
 export async function startFakeGitplePlatform(options: {
   appId: string;
@@ -86,6 +94,7 @@ export async function startFakeGitplePlatform(options: {
   const sdkTokens = new Map<string, { userId: string; expiresAt: number }>();
   const messages: GitpleStoredMessage[] = [];
   const messageFailures: GitpleFailure[] = [];
+  const listFailures: GitpleFailure[] = [];
   let nextMessageId = 1001;
   let failure: { status: number; body: unknown } | undefined;
   const server = createServer((req, res) => {
@@ -171,11 +180,14 @@ export async function startFakeGitplePlatform(options: {
     if (!granted || granted.userId !== userId || granted.expiresAt <= now()) {
       return unauthorized(reply);
     }
-    const messagesPath = /^\/v1\/sdk\/group\/channels\/([^/]+)\/messages(?:\/([^/]+))?$/.exec(path);
+    const url = new URL(path, 'http://fake');
+    const messagesPath = /^\/v1\/sdk\/group\/channels\/([^/]+)\/messages(?:\/([^/]+))?$/.exec(
+      url.pathname,
+    );
     if (!messagesPath) {
       return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
     }
-    const injected = messageFailures.shift();
+    const injected = (method === 'GET' ? listFailures : messageFailures).shift();
     if (injected) {
       return reply(
         injected.status,
@@ -185,6 +197,9 @@ export async function startFakeGitplePlatform(options: {
     }
     const channelId = decodeURIComponent(messagesPath[1]!);
     const messageId = messagesPath[2];
+    if (method === 'GET' && messageId === undefined) {
+      return reply(200, { messages: listChannel(channelId, url.searchParams) });
+    }
     if (method === 'POST' && messageId === undefined) {
       const { type, content, meta } = (body ?? {}) as Record<string, unknown>;
       if (type !== 'text' || typeof content !== 'string' || content === '') {
@@ -217,6 +232,18 @@ export async function startFakeGitplePlatform(options: {
     return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
   }
 
+  /** One page of a channel's messages, as `GET .../messages` answers it. */
+  function listChannel(channelId: string, query: URLSearchParams) {
+    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+    const base = query.has('base_message_id') ? Number(query.get('base_message_id')) : undefined;
+    const inChannel = messages.filter((m) => m.channel_id === channelId && !m.deleted);
+    const page =
+      query.get('mode') === 'next'
+        ? inChannel.filter((m) => base === undefined || m.message_id > base).slice(0, limit)
+        : inChannel.filter((m) => base === undefined || m.message_id < base).slice(-limit);
+    return page.map(({ deleted: _deleted, ...shown }) => shown);
+  }
+
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -229,6 +256,9 @@ export async function startFakeGitplePlatform(options: {
     },
     failNextMessageCalls: (count, next) => {
       for (let i = 0; i < count; i += 1) messageFailures.push(next);
+    },
+    failNextListCalls: (count, next) => {
+      for (let i = 0; i < count; i += 1) listFailures.push(next);
     },
     revokeSdkTokens: () => sdkTokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -40,6 +40,8 @@ export interface PingstreamsFailure {
   body?: unknown;
 }
 
+type Reply = (status: number, payload: unknown, headers?: Record<string, string>) => void;
+
 export interface FakePingstreamsAuth {
   /** Give this as PINGSTREAMS_API_URL. */
   url: string;
@@ -49,6 +51,8 @@ export interface FakePingstreamsAuth {
   failWith(failure: { status: number; body: unknown } | undefined): void;
   /** The next `count` message posts (after authentication) answer `failure` instead. */
   failNextMessageCalls(count: number, failure: PingstreamsFailure): void;
+  /** The next `count` message lists (after authentication) answer `failure` instead. */
+  failNextListCalls(count: number, failure: PingstreamsFailure): void;
   /** Forget every token the exchange handed out, as an expiry or a rotated secret would. */
   revokeTokens(): void;
   close(): Promise<void>;
@@ -69,6 +73,10 @@ export interface FakePingstreamsAuth {
  * the server refusing a token the bridge still holds. 422
  * `{errors: ["text field is required"]}` for a text message without text; the request is
  * created on its first message; the answer is the saved message with `request` populated.
+ *
+ * And `GET /{project}/requests/{request_id}/messages` as `routes/message.js` serves it
+ * ([V] README PS-23): the same authentication, every message of the request, oldest first
+ * (`sort({createdAt: 'asc'})`), as a bare JSON array, unpaged; none is `[]`.
  */
 export async function startFakePingstreamsAuth(options: {
   projects: Record<string, string>;
@@ -83,6 +91,7 @@ export async function startFakePingstreamsAuth(options: {
   const messages: PingstreamsStoredMessage[] = [];
   const conversations = new Map<string, Record<string, unknown>>();
   const messageFailures: PingstreamsFailure[] = [];
+  const listFailures: PingstreamsFailure[] = [];
   let failure: { status: number; body: unknown } | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -112,15 +121,13 @@ export async function startFakePingstreamsAuth(options: {
       }
       if (failure) return reply(failure.status, failure.body);
       const messagesPath = /^\/([^/]+)\/requests\/([^/]+)\/messages$/.exec(req.url ?? '');
-      if (req.method === 'POST' && messagesPath) {
-        return postMessage(
-          decodeURIComponent(messagesPath[1]!),
-          decodeURIComponent(messagesPath[2]!),
-          req.headers.authorization,
-          recorded.body,
-          reply,
-          unauthorized,
-        );
+      if ((req.method === 'POST' || req.method === 'GET') && messagesPath) {
+        const projectId = decodeURIComponent(messagesPath[1]!);
+        const claims = botClaims(projectId, req.headers.authorization);
+        if (!claims) return unauthorized();
+        const requestId = decodeURIComponent(messagesPath[2]!);
+        if (req.method === 'GET') return listMessages(requestId, reply);
+        return postMessage(projectId, requestId, claims, recorded.body, reply);
       }
       if (req.method !== 'POST' || req.url !== '/auth/signinWithCustomToken') {
         return reply(404, { success: false, msg: 'not found' });
@@ -162,36 +169,42 @@ export async function startFakePingstreamsAuth(options: {
       });
     });
   });
-  function postMessage(
-    projectId: string,
-    requestId: string,
-    authorization: string | undefined,
-    body: unknown,
-    reply: (status: number, payload: unknown, headers?: Record<string, string>) => void,
-    unauthorized: () => void,
-  ): void {
+  /** The claims of a token this fake's exchange handed out, still valid for `projectId`. */
+  function botClaims(projectId: string, authorization: string | undefined) {
     const token = /^jwt\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const secret = options.projects[projectId];
-    if (token === undefined || !issuedTokens.has(token) || secret === undefined) {
-      return unauthorized();
-    }
-    let claims: jwt.JwtPayload;
+    if (token === undefined || !issuedTokens.has(token) || secret === undefined) return undefined;
     try {
-      claims = jwt.verify(token, secret, {
+      return jwt.verify(token, secret, {
         algorithms: ['HS256', 'HS384', 'HS512'],
         clockTimestamp: Math.floor(now() / 1000),
       }) as jwt.JwtPayload;
     } catch {
-      return unauthorized();
+      return undefined;
     }
+  }
+  function listMessages(requestId: string, reply: Reply): void {
+    const injected = listFailures.shift();
+    if (injected) return replyFailure(injected, reply);
+    const ofRequest = messages.filter((m) => m.recipient === requestId);
+    return reply(200, ofRequest);
+  }
+  function replyFailure(injected: PingstreamsFailure, reply: Reply): void {
+    return reply(
+      injected.status,
+      injected.body ?? { success: false, msg: 'injected failure' },
+      injected.retryAfter !== undefined ? { 'retry-after': injected.retryAfter } : {},
+    );
+  }
+  function postMessage(
+    projectId: string,
+    requestId: string,
+    claims: jwt.JwtPayload,
+    body: unknown,
+    reply: Reply,
+  ): void {
     const injected = messageFailures.shift();
-    if (injected) {
-      return reply(
-        injected.status,
-        injected.body ?? { success: false, msg: 'injected failure' },
-        injected.retryAfter !== undefined ? { 'retry-after': injected.retryAfter } : {},
-      );
-    }
+    if (injected) return replyFailure(injected, reply);
     const fields = (body ?? {}) as Record<string, unknown>;
     const type = typeof fields.type === 'string' ? fields.type : 'text';
     if (type === 'text' && (typeof fields.text !== 'string' || fields.text === '')) {
@@ -248,6 +261,9 @@ export async function startFakePingstreamsAuth(options: {
     },
     failNextMessageCalls: (count, next) => {
       for (let i = 0; i < count; i += 1) messageFailures.push(next);
+    },
+    failNextListCalls: (count, next) => {
+      for (let i = 0; i < count; i += 1) listFailures.push(next);
     },
     revokeTokens: () => issuedTokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),

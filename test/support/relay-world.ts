@@ -10,6 +10,8 @@ import type {
   OutboundAdapter,
   OutboundCapabilities,
   OutboundMessage,
+  RelayMarker,
+  SentSearch,
 } from '../../functions/core/outbound';
 import { channelKey } from '../../functions/core/providers';
 import type { BatchRecord, RelayDeps } from '../../functions/core/relay';
@@ -23,6 +25,7 @@ export const FULL: OutboundCapabilities = {
   attachments: true,
   replies: true,
   maxTextLength: 500,
+  findSent: false,
 };
 
 /** An in-memory provider that records each call it accepted, and can be told to fail. */
@@ -35,7 +38,7 @@ export class RecordingAdapter implements OutboundAdapter {
 
   constructor(
     readonly provider: OutboundAdapter['provider'],
-    private readonly clock: () => number = Date.now,
+    protected readonly clock: () => number = Date.now,
   ) {}
 
   capabilities() {
@@ -51,6 +54,39 @@ export class RecordingAdapter implements OutboundAdapter {
     const id = `${this.provider}-msg-${this.next++}`;
     this.sent.push({ target, message, id });
     return { messageId: id };
+  }
+}
+
+/**
+ * A RecordingAdapter that can look for its copies (`findSent`) among what it accepted, as a
+ * provider lists a channel: every look is noted (with its `sentAfter`), and can be told to fail
+ * or to run out of reach.
+ */
+export class LookingAdapter extends RecordingAdapter {
+  lookups: { at: number; marker: RelayMarker; sentAfter: number }[] = [];
+  lookupFailures: Error[] = [];
+  outOfReach = false;
+
+  override capabilities() {
+    return { ...FULL, findSent: true };
+  }
+  /** A copy the provider holds whose answer never reached the relay (it died mid-call). */
+  acceptUnanswered(target: DeliveryTarget, message: OutboundMessage): string {
+    const id = `${this.provider}-unanswered-${this.sent.length + 1}`;
+    this.sent.push({ target, message, id });
+    return id;
+  }
+  async findSent(target: DeliveryTarget, marker: RelayMarker, sentAfter: number) {
+    this.lookups.push({ at: this.clock(), marker, sentAfter });
+    const failure = this.lookupFailures.shift();
+    if (failure) throw failure;
+    if (this.outOfReach) return { result: 'out-of-reach', reason: 'too busy' } as SentSearch;
+    const copy = this.sent.find(
+      (s) =>
+        s.target.channel === target.channel &&
+        JSON.stringify(s.message.marker) === JSON.stringify(marker),
+    );
+    return (copy ? { result: 'found', messageId: copy.id } : { result: 'absent' }) as SentSearch;
   }
 }
 

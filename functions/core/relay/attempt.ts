@@ -4,7 +4,7 @@ import type { DeliveryTarget, OutboundAdapter } from '../outbound';
 import type { Outcome, RelayDeps } from './deps';
 import { copyIn, rootOf } from './message-map';
 import { buildOutbound } from './outbound-message';
-import type { MessageRef } from './ports';
+import type { MessageCopy, MessageRef } from './ports';
 
 /**
  * One attempt to carry an event to a target: a send remembers the new copy, an edit or delete
@@ -19,11 +19,7 @@ export async function attemptDelivery(
 ): Promise<Outcome> {
   const message = event.data.message!;
   const caps = adapter.capabilities(target);
-  const originRef: MessageRef = {
-    provider: event.data.provider,
-    channel: event.data.channel.id,
-    messageId: message.id,
-  };
+  const originRef = originOf(event);
   switch (event.type) {
     case 'chat.message.created': {
       if (!caps.send)
@@ -34,10 +30,7 @@ export async function attemptDelivery(
         status: 'delivered',
         targetMessageId: sent.messageId,
         ...(outbound.detail && { detail: outbound.detail }),
-        copy: {
-          origin: originRef,
-          copy: { provider: target.provider, channel: target.channel, messageId: sent.messageId },
-        },
+        copy: copyOf(event, target, sent.messageId),
       };
     }
     case 'chat.message.updated':
@@ -73,3 +66,20 @@ export async function attemptDelivery(
       return { status: 'skipped', detail: `${event.type} is not relayed to providers` };
   }
 }
+
+/** The message an event is about, where it was written. */
+const originOf = (event: CommonEvent): MessageRef => ({
+  provider: event.data.provider,
+  channel: event.data.channel.id,
+  messageId: event.data.message!.id,
+});
+
+/** The id-map entry of a new copy of `event`'s message in `target`. */
+export const copyOf = (
+  event: CommonEvent,
+  target: DeliveryTarget,
+  messageId: string,
+): MessageCopy => ({
+  origin: originOf(event),
+  copy: { provider: target.provider, channel: target.channel, messageId },
+});

@@ -1,6 +1,7 @@
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { nowOf, type RelayDeps } from './deps';
+import { SENDING } from './ports';
 import { recordDelivery } from './record';
 import { targetKey } from './targets';
 import { causeSummary } from '../error-cause';
@@ -63,6 +64,9 @@ export async function parkBeforeStreamGivesUp(
   const { event, target } = failure;
   const current = await deps.state.getDelivery(event.id, targetKey(target)).catch(() => undefined);
   const notBefore = current?.status === 'retrying' ? current.notBefore : undefined;
+  // A send still in doubt stays so: a replay looks for its copy before sending.
+  const outcomeUnknownSince =
+    current?.status === SENDING ? current.updatedAt : current?.outcomeUnknownSince;
   await parkFailedDelivery(deps, {
     ...failure,
     attempts: current?.attempts ?? 0,
@@ -72,6 +76,8 @@ export async function parkBeforeStreamGivesUp(
     status: 'failed',
     detail: 'parked in the dead-letter queue before the stream would give up on it',
     attempts: current?.attempts ?? 0,
+    ...(outcomeUnknownSince && { outcomeUnknownSince }),
+    ...(current?.mayDuplicate && { mayDuplicate: true }),
   }).catch((error: unknown) =>
     deps.log.warn('parked delivery not recorded as failed', { eventId: event.id, error }),
   );

@@ -5,6 +5,13 @@ import { deliveryKey, SENDING, type DeliveryRecord, type KnownDeliveries } from 
 import { notConfiguredDetail, recordDelivery } from './record';
 import { fitsInvocation, RelayNotDueError, sleepOf, withRetries, type LaneStep } from './retries';
 import { targetKey } from './targets';
+import { resolveUnknownOutcome } from './unknown-outcome';
+
+/** What a delivery's detail adds when the target may show the message twice. */
+const MAY_DUPLICATE = 'sent again after an interrupted send: may duplicate';
+
+const joinDetail = (detail: string | undefined, more: string) =>
+  detail ? `${detail}; ${more}` : more;
 
 /**
  * Deliver one stored event to one target channel, with retries, and record the outcome
@@ -25,25 +32,22 @@ export async function relayEventTo(
   const done = options.known
     ? options.known.get(deliveryKey(event.id, key))
     : await deps.state.getDelivery(event.id, key);
+  // A send made again without a look at the target is flagged (record and frame) until the
+  // delivery settles, so a client knows the target may show the message twice.
+  let mayDuplicate = done?.status !== SENDING && done?.mayDuplicate === true;
   const settle: Settle = (status, detail, extra = {}) =>
-    recordDelivery(deps, bridgeId, event, target, { status, detail, ...extra });
+    recordDelivery(deps, bridgeId, event, target, {
+      ...extra,
+      status,
+      detail: mayDuplicate && status === 'delivered' ? joinDetail(detail, MAY_DUPLICATE) : detail,
+      ...(mayDuplicate && { mayDuplicate }),
+    });
   // A send the provider accepted whose record could not be written: record it, do not resend.
   const accepted = deps.unrecorded?.get(deliveryKey(event.id, key));
   if (accepted && (!done || done.status === SENDING || done.status === 'retrying')) {
     const record = await settle(accepted.status, accepted.detail, accepted);
     deps.unrecorded!.delete(deliveryKey(event.id, key));
     return record;
-  }
-  if (done?.status === SENDING) {
-    // A provider call whose outcome is unknown: the relay stopped during it, or every write
-    // of its outcome failed in a container that is gone. The providers take no idempotency
-    // key, so the choice is a possible duplicate or a possible loss: it is sent again (at
-    // least once), counted and logged so operators can check the target.
-    deps.metrics.count('DeliveriesUnknown', { provider: target.provider });
-    deps.log.warn('delivery outcome unknown; sending again (may duplicate)', {
-      eventId: event.id,
-      target: key,
-    });
   }
   // A stream retry re-reads the batch: what was settled before is not delivered again.
   // A replay from the dead-letter queue retries exactly what failed, and nothing that did not.
@@ -73,12 +77,25 @@ export async function relayEventTo(
       throw new RelayNotDueError(event.id, target, retrying!.notBefore!);
     await sleepOf(deps)(wait);
   }
+  let attempts = retrying?.attempts ?? 0;
+  // A provider call whose outcome is unknown: the relay stopped during it, or every write of
+  // its outcome failed in a container that is gone (or looking for its copy failed before).
+  const unknownSince = done?.status === SENDING ? done.updatedAt : done?.outcomeUnknownSince;
+  if (unknownSince !== undefined) {
+    const unknown = await resolveUnknownOutcome(
+      { event, bridgeId, adapter, target, since: unknownSince, attempts, settle },
+      deps,
+    );
+    if ('settled' in unknown) return unknown.settled;
+    attempts = unknown.attempts;
+    mayDuplicate ||= unknown.send === 'blind' && event.type === 'chat.message.created';
+  }
   return withRetries(
     () => attemptDelivery(event, bridge, adapter, target, deps),
     { event, target, bridgeId },
     deps,
     settle,
-    retrying?.attempts ?? 0,
+    attempts,
     options.step,
   );
 }

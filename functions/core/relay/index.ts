@@ -1,7 +1,8 @@
 /**
  * The relay: carries stored events to every other channel of their bridge and to the bridge's
  * WebSocket clients. Files by concern: targets (routing), lanes + batch (ordering), deliver +
- * attempt + retries (one delivery), message-map (edits, deletes, replies), web-fanout,
+ * attempt + retries (one delivery), unknown-outcome (a send cut off mid-call: look before
+ * sending again), message-map (edits, deletes, replies), web-fanout,
  * dead-letters and replay, record (delivery records and frames), ports (what it needs).
  */
 export { relayBatch } from './batch';

@@ -1,9 +1,18 @@
 import type { Bridge } from '../bridges';
 import type { CommonEvent } from '../event';
 import { fitText, formatRelayText } from '../format';
-import type { DeliveryTarget, OutboundAdapter, OutboundMessage } from '../outbound';
+import type { DeliveryTarget, OutboundAdapter, OutboundMessage, RelayMarker } from '../outbound';
 import type { RelayDeps } from './deps';
 import { copyIn, rootOf } from './message-map';
+
+/** The echo marker a relayed copy of `event` carries (and is looked for by). */
+export function relayMarker(event: CommonEvent): RelayMarker {
+  return {
+    origin: event.data.relayOf?.provider ?? event.data.provider,
+    eventId: event.id,
+    originMessageId: event.data.message!.id,
+  };
+}
 
 /** The message a target receives: formatted, fitted to its limits, its reply mapped there. */
 export async function buildOutbound(
@@ -41,11 +50,7 @@ export async function buildOutbound(
       attachments: caps.attachments ? message.attachments : [],
       ...(replyTo && { replyTo }),
       sender,
-      marker: {
-        origin: event.data.relayOf?.provider ?? event.data.provider,
-        eventId: event.id,
-        originMessageId: message.id,
-      },
+      marker: relayMarker(event),
       event,
     },
     ...(fitted.truncated && { detail: `text truncated to ${caps.maxTextLength} code points` }),

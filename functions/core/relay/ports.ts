@@ -30,6 +30,16 @@ export interface DeliveryRecord {
   targetMessageId?: string;
   /** A `retrying` delivery is not attempted again before this time (the provider's wait). */
   notBefore?: string;
+  /**
+   * A `retrying` or `failed` delivery whose earlier send has an unknown outcome, from the time
+   * of that send's intent: the copy is looked for at the target before anything is sent.
+   */
+  outcomeUnknownSince?: string;
+  /**
+   * Sent again after a send whose outcome was unknown, without being able to look for the
+   * first copy: the target may show the message twice.
+   */
+  mayDuplicate?: boolean;
   updatedAt: string;
 }
 
@@ -77,6 +87,8 @@ export type ClientFrame =
       channel: string;
       status: DeliveryStatus;
       detail?: string;
+      /** The copy was sent again after an unknown outcome: the target may show it twice. */
+      mayDuplicate?: true;
     };
 
 export interface BroadcastResult {

@@ -52,6 +52,8 @@ export async function recordDelivery(
     ...(outcome.detail && { detail: outcome.detail }),
     ...(outcome.targetMessageId && { targetMessageId: outcome.targetMessageId }),
     ...(outcome.notBefore && { notBefore: outcome.notBefore }),
+    ...(outcome.outcomeUnknownSince && { outcomeUnknownSince: outcome.outcomeUnknownSince }),
+    ...(outcome.mayDuplicate && { mayDuplicate: true }),
     updatedAt: new Date(nowOf(deps)).toISOString(),
   };
   await writeDurably(deps, () => deps.state.putDelivery(record, outcome.copy));
@@ -73,6 +75,7 @@ export async function recordDelivery(
         channel: target.channel,
         status,
         ...(record.detail && { detail: record.detail }),
+        ...(record.mayDuplicate && { mayDuplicate: true }),
       },
       deliveryAudience(event),
     )

@@ -117,7 +117,7 @@ export class RelayNotDueError extends Error {
 }
 
 /** A delivery `detail` formats what subscribers may see: a provider's own refusal only. */
-function describeForClients(error: unknown): string {
+export function describeForClients(error: unknown): string {
   const view = publicView(error, 'internal error; see the relay logs');
   return view.providerStatus ? `${view.message} (HTTP ${view.providerStatus})` : view.message;
 }

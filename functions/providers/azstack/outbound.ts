@@ -18,6 +18,7 @@ export function createAzStackOutboundAdapter(): OutboundAdapter {
       attachments: false,
       replies: false,
       maxTextLength: 0,
+      findSent: false,
     }),
     unavailableReason: () => AZSTACK_UNAVAILABLE,
     send: () => Promise.reject(new Error(AZSTACK_UNAVAILABLE)),

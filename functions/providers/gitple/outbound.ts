@@ -1,7 +1,7 @@
 import { NotConfiguredError } from '../../core/errors';
 import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
 import type { SecretValues } from '../../core/secrets';
-import { markerAttributes } from '../shared/marker';
+import { carriesMarker, markerAttributes } from '../shared/marker';
 import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
 
 /**
@@ -9,6 +9,14 @@ import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
  * chat clients render, and the relay truncates to it (reporting the truncation).
  */
 export const GITPLE_MAX_TEXT_LENGTH = 4000;
+
+/** Messages asked for per page when looking for a copy; Gitple publishes no maximum ([G] README GIT-27). */
+export const GITPLE_LOOKUP_PAGE_SIZE = 100;
+/**
+ * Pages read, newest first, before a look for a copy gives up: a channel busier than this
+ * many messages since the send is out of reach (the relay then sends again, flagged).
+ */
+export const GITPLE_LOOKUP_PAGES = 10;
 
 /**
  * Send and delete. The SDK has no content-edit call (only meta updates): [V] README GIT-19. A file message
@@ -22,6 +30,8 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: GITPLE_MAX_TEXT_LENGTH,
+  // [V] README GIT-25: the SDK lists a channel's messages, so a copy can be looked for.
+  findSent: true,
 };
 
 /**
@@ -57,6 +67,37 @@ export function createGitpleOutboundAdapter(options: {
     async delete(target, targetMessageId) {
       // The SDK delete takes no reason; the origin's reason stays in the stored event.
       await requireClient().deleteMessage(target.channel, targetMessageId);
+    },
+    async findSent(target, marker, sentAfter) {
+      const sdk = requireClient();
+      const bot = configured.config!.botUserId;
+      let beforeMessageId: number | undefined;
+      for (let page = 0; page < GITPLE_LOOKUP_PAGES; page += 1) {
+        const messages = await sdk.listMessages(target.channel, {
+          limit: GITPLE_LOOKUP_PAGE_SIZE,
+          ...(beforeMessageId !== undefined && { beforeMessageId }),
+        });
+        // The bot's message with the whole marker in its meta (where `send` put it).
+        const copy = messages.find((m) => m.userId === bot && carriesMarker(m.meta, marker));
+        if (copy) return { result: 'found', messageId: copy.messageId };
+        // The channel's first message is behind us, or this page reaches back before the copy
+        // could have been sent: every later message has been seen ([I] README GIT-26).
+        if (messages.length === 0 || messages.some((m) => m.createdAt < sentAfter)) {
+          return { result: 'absent' };
+        }
+        const ids = messages.map((m) => m.numericId);
+        if (ids.some((id) => id === undefined)) {
+          return {
+            result: 'out-of-reach',
+            reason: 'gitple message ids are not numbers to page by',
+          };
+        }
+        beforeMessageId = Math.min(...(ids as number[]));
+      }
+      return {
+        result: 'out-of-reach',
+        reason: `more than ${GITPLE_LOOKUP_PAGES * GITPLE_LOOKUP_PAGE_SIZE} messages since the send`,
+      };
     },
   };
 }

@@ -59,6 +59,32 @@ const SentMessageSchema = v.looseObject({
   ]),
 });
 
+/**
+ * A page of `GET .../messages` ([V] README GIT-25): what a look for a copy reads of each
+ * message (`BaseMessage`, [V] README GIT-12).
+ */
+const MessagePageSchema = v.looseObject({
+  messages: v.array(
+    v.looseObject({
+      message_id: v.union([v.number(), v.pipe(v.string(), v.minLength(1), v.maxLength(128))]),
+      created_at: v.number(),
+      user: v.optional(v.nullable(v.looseObject({ user_id: v.string() }))),
+      meta: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+    }),
+  ),
+});
+
+/** One listed message, as a look for a copy needs it. */
+export interface GitpleListedMessage {
+  messageId: string;
+  /** The id as a number, when it is one: older pages are asked for before it. */
+  numericId?: number;
+  /** Epoch ms ([V] README GIT-12). */
+  createdAt: number;
+  userId?: string;
+  meta?: Record<string, unknown>;
+}
+
 const TokenAnswerSchema = v.looseObject({
   token: v.pipe(v.string(), v.minLength(1)),
   expires_at: v.optional(v.number()),
@@ -69,6 +95,14 @@ export interface GitpleSdkClient {
   sendText(channelId: string, content: string, meta: Record<string, string>): Promise<string>;
   /** `DELETE /v1/sdk/group/channels/{channel}/messages/{id}`; a 404 counts as already deleted. */
   deleteMessage(channelId: string, messageId: string): Promise<void>;
+  /**
+   * `GET /v1/sdk/group/channels/{channel}/messages?limit=&mode=prev[&base_message_id=]`: the
+   * newest `limit` messages, or those before `beforeMessageId` ([V] README GIT-25, [I] README GIT-26).
+   */
+  listMessages(
+    channelId: string,
+    page: { limit: number; beforeMessageId?: number },
+  ): Promise<GitpleListedMessage[]>;
 }
 
 /**
@@ -144,7 +178,7 @@ export function createGitpleSdkClient(
   const sdkCall = (
     action: string,
     path: string,
-    init: { method: 'POST' | 'DELETE'; body?: unknown },
+    init: { method: 'GET' | 'POST' | 'DELETE'; body?: unknown },
   ): Promise<Response> =>
     sdkToken.withToken((token) =>
       http.call(action, path, {
@@ -190,6 +224,31 @@ export function createGitpleSdkClient(
       }
       if (!response.ok) throw await http.refusal(action, response);
       await discardBody(response);
+    },
+
+    async listMessages(channelId, page) {
+      const action = 'list the channel messages';
+      // [V] README GIT-25: the SDK sends its find parameters as the query of a GET.
+      const query = new URLSearchParams({ limit: String(page.limit), mode: 'prev' });
+      if (page.beforeMessageId !== undefined) {
+        query.set('base_message_id', String(page.beforeMessageId));
+      }
+      const response = await sdkCall(action, `${messagesPath(channelId)}?${query}`, {
+        method: 'GET',
+      });
+      if (!response.ok) throw await http.refusal(action, response);
+      const parsed = v.safeParse(MessagePageSchema, await response.json().catch(() => undefined));
+      if (!parsed.success) {
+        // Not knowing what is there is no answer: permanent, so the send is never made blindly.
+        throw new ProviderError('gitple listed the messages in an unknown shape', response.status);
+      }
+      return parsed.output.messages.map((message) => ({
+        messageId: String(message.message_id),
+        ...(typeof message.message_id === 'number' && { numericId: message.message_id }),
+        createdAt: message.created_at,
+        ...(message.user && { userId: message.user.user_id }),
+        ...(message.meta && { meta: message.meta }),
+      }));
     },
   };
 }

@@ -65,9 +65,18 @@ export interface PingstreamsMessageBody {
   attributes: Record<string, string>;
 }
 
+/** One message of a request, as a look for a copy needs it ([V] README PS-18 model). */
+export interface PingstreamsListedMessage {
+  _id: string;
+  sender?: string;
+  attributes?: Record<string, unknown>;
+}
+
 export interface PingstreamsApiClient {
   /** Post into a request (conversation) as the bot; resolves to the saved message's `_id`. */
   sendMessage(requestId: string, body: PingstreamsMessageBody): Promise<string>;
+  /** Every message of a request, oldest first, in one answer ([V] README PS-23). */
+  listMessages(requestId: string): Promise<PingstreamsListedMessage[]>;
 }
 
 const ExchangeAnswerSchema = v.looseObject({
@@ -78,6 +87,15 @@ const ExchangeAnswerSchema = v.looseObject({
 const SavedMessageSchema = v.looseObject({
   _id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
 });
+
+/** The answer of `GET /{project}/requests/{request_id}/messages`: a bare array ([V] README PS-23). */
+const MessageListSchema = v.array(
+  v.looseObject({
+    _id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+    sender: v.optional(v.nullable(v.string())),
+    attributes: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+  }),
+);
 
 /**
  * The Pingstreams (Tiledesk) REST calls the bridge bot makes. The bot signs in like any
@@ -126,19 +144,22 @@ export function createPingstreamsApiClient(
   };
 
   const sessionToken = createTokenCache({ fetchToken: signIn, now });
+  const messagesPath = (requestId: string) =>
+    `/${encodeURIComponent(config.projectId)}/requests/${encodeURIComponent(requestId)}/messages`;
+  /** One call as the bot; a 401 on a cached token re-exchanges once. */
+  const botCall = (
+    action: string,
+    path: string,
+    init: { method: 'GET' | 'POST'; body?: unknown },
+  ) =>
+    sessionToken.withToken((token) =>
+      http.call(action, path, { ...init, headers: { authorization: `JWT ${token}` } }),
+    );
 
   return {
     async sendMessage(requestId, body) {
       const action = 'send the message';
-      const path = `/${encodeURIComponent(config.projectId)}/requests/${encodeURIComponent(requestId)}/messages`;
-      // A 401 on a cached token re-exchanges once.
-      const response = await sessionToken.withToken((token) =>
-        http.call(action, path, {
-          method: 'POST',
-          headers: { authorization: `JWT ${token}` },
-          body,
-        }),
-      );
+      const response = await botCall(action, messagesPath(requestId), { method: 'POST', body });
       if (!response.ok) throw await http.refusal(action, response);
       const parsed = v.safeParse(SavedMessageSchema, await response.json().catch(() => undefined));
       if (!parsed.success) {
@@ -147,6 +168,25 @@ export function createPingstreamsApiClient(
         throw new ProviderError('pingstreams saved the message without an _id', response.status);
       }
       return parsed.output._id;
+    },
+
+    async listMessages(requestId) {
+      const action = 'list the request messages';
+      const response = await botCall(action, messagesPath(requestId), { method: 'GET' });
+      if (!response.ok) throw await http.refusal(action, response);
+      const parsed = v.safeParse(MessageListSchema, await response.json().catch(() => undefined));
+      if (!parsed.success) {
+        // Not knowing what is there is no answer: permanent, so the send is never made blindly.
+        throw new ProviderError(
+          'pingstreams listed the messages in an unknown shape',
+          response.status,
+        );
+      }
+      return parsed.output.map(({ _id, sender, attributes }) => ({
+        _id,
+        ...(sender && { sender }),
+        ...(attributes && { attributes }),
+      }));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { NotConfiguredError } from '../../core/errors';
 import type { OutboundAdapter, OutboundCapabilities } from '../../core/outbound';
 import type { SecretValues } from '../../core/secrets';
-import { markerAttributes } from '../shared/marker';
+import { carriesMarker, markerAttributes } from '../shared/marker';
 import {
   PINGSTREAMS_BOT_NAME,
   createPingstreamsApiClient,
@@ -28,6 +28,8 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: PINGSTREAMS_MAX_TEXT_LENGTH,
+  // [V] README PS-23: a request's messages can be listed, so a copy can be looked for.
+  findSent: true,
 };
 
 /**
@@ -45,21 +47,35 @@ export function createPingstreamsOutboundAdapter(options: {
   const client =
     configured.config &&
     createPingstreamsApiClient(configured.config, { fetch: options.fetch, now: options.now });
+  const requireClient = () => {
+    if (!client) {
+      throw new NotConfiguredError(configured.unavailable ?? 'pingstreams is not configured');
+    }
+    return client;
+  };
   return {
     provider: 'pingstreams',
     capabilities: () => CAPABILITIES,
     unavailableReason: () => configured.unavailable,
     async send(target, message) {
-      if (!client) {
-        throw new NotConfiguredError(configured.unavailable ?? 'pingstreams is not configured');
-      }
-      const messageId = await client.sendMessage(target.channel, {
+      const messageId = await requireClient().sendMessage(target.channel, {
         text: message.text,
         type: 'text',
         senderFullname: message.sender.displayName || PINGSTREAMS_BOT_NAME,
         attributes: markerAttributes(message.marker),
       });
       return { messageId };
+    },
+    /**
+     * Tiledesk lists a request's messages whole, unpaged ([V] README PS-23): one call sees every
+     * message, so the answer never runs out of reach and `sentAfter` is not needed to bound it.
+     */
+    async findSent(target, marker) {
+      const messages = await requireClient().listMessages(target.channel);
+      // [V] README PS-18: the bot posts as itself, so its copies carry its `<project>_<bot>` id.
+      const bot = `${configured.config!.projectId}_${configured.config!.botUserId}`;
+      const copy = messages.find((m) => m.sender === bot && carriesMarker(m.attributes, marker));
+      return copy ? { result: 'found', messageId: copy._id } : { result: 'absent' };
     },
   };
 }

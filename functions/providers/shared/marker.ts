@@ -47,3 +47,20 @@ export function withoutMarker<T>(
   );
   return Object.keys(rest).length > 0 ? rest : undefined;
 }
+
+/**
+ * Whether a message's attributes carry exactly this marker: origin, event id and origin
+ * message id all equal (the event id alone names the copy; the rest guards against a stray
+ * attribute map that happens to share it).
+ */
+export function carriesMarker(
+  attributes: Record<string, unknown> | undefined,
+  marker: RelayMarker,
+): boolean {
+  const found = readEchoMarker(attributes);
+  return (
+    found?.provider === marker.origin &&
+    found.eventId === marker.eventId &&
+    found.originMessageId === marker.originMessageId
+  );
+}

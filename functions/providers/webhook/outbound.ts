@@ -22,6 +22,8 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: true,
   replies: true,
   maxTextLength: 100_000,
+  // A receiver keeps no list the bridge could read; it drops a resend by its `webhook-id`.
+  findSent: false,
 };
 
 export interface WebhookOutboundOptions {

@@ -51,7 +51,7 @@ describe('a delivery record that fails to save', () => {
     expect(world.deadLetters.letters).toHaveLength(0);
   });
 
-  it('after the relay died during the call (an intent, nothing remembered), sends once more and counts the outcome unknown', async () => {
+  it('after the relay died during the call (an intent, nothing remembered), sends once more to a target it cannot search, flagged, and counts the outcome unknown', async () => {
     const world = relayWorld();
     const event = gitpleMessage('1');
     const ivsTarget = 'ivs#arn:aws:ivschat:us-west-2:123456789012:room/g1H2I3J4k5L6';
@@ -69,8 +69,9 @@ describe('a delivery record that fails to save', () => {
     expect(await world.state.getDelivery(event.id, ivsTarget)).toMatchObject({
       status: 'delivered',
       attempts: 2,
+      mayDuplicate: true,
     });
-    expect(world.metrics.counts.get('DeliveriesUnknown|provider=ivs')).toBe(1);
+    expect(world.metrics.counts.get('DeliveriesUnknown|provider=ivs,result=resent')).toBe(1);
   });
 });
 

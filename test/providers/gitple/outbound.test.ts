@@ -278,7 +278,7 @@ describe('Gitple outbound adapter', () => {
     expect(gitple.messages[0]?.deleted).toBeUndefined();
   });
 
-  it('says what it can do: send and delete text, no edits, attachments or replies', () => {
+  it('says what it can do: send and delete text and look for its copies; no edits, attachments or replies', () => {
     expect(adapterFor().capabilities(TARGET)).toEqual({
       send: true,
       edit: false,
@@ -286,6 +286,7 @@ describe('Gitple outbound adapter', () => {
       attachments: false,
       replies: false,
       maxTextLength: 4000,
+      findSent: true,
     });
     expect(adapterFor().edit).toBeUndefined();
   });
@@ -321,5 +322,118 @@ describe('Gitple outbound adapter', () => {
     expect(adapter.unavailableReason()).toBe(
       'gitple is not configured: GITPLE_HOST must be a host name such as live.example.com',
     );
+  });
+  describe('looking for a copy it sent (findSent)', () => {
+    const LIST = 'GET /v1/sdk/group/channels/room-7/messages';
+    /** A message some user wrote into room-7 at `at` (not through the bridge). */
+    const chatter = (at: number, userId = 'ana', meta?: Record<string, string>) =>
+      gitple.messages.push({
+        message_id: 5000 + gitple.messages.length,
+        channel_id: 'room-7',
+        type: 'text',
+        content: 'chatter',
+        ...(meta && { meta }),
+        user: { user_id: userId, name: userId },
+        created_at: at,
+        updated_at: at,
+      });
+    const lists = () => routes().filter((r) => r.startsWith(LIST));
+
+    it('finds the bot’s copy carrying the whole marker, newest page first, and answers its id', async () => {
+      const adapter = adapterFor();
+      const { messageId } = await adapter.send(TARGET, MESSAGE);
+      for (let i = 0; i < 5; i += 1) chatter(START + i);
+
+      const search = await adapter.findSent!(TARGET, MESSAGE.marker, START - 10_000);
+
+      expect(search).toEqual({ result: 'found', messageId });
+      expect(lists()).toEqual([`${LIST}?limit=100&mode=prev`]);
+      const list = gitple.requests.find((r) => r.method === 'GET');
+      expect(list?.headers).toMatchObject({ app_id: APP_ID, user_id: BOT });
+      expect(list?.headers.authorization).toMatch(/^Bearer sdk-/);
+    });
+
+    it('pages back by the oldest id seen until it finds the copy', async () => {
+      const adapter = adapterFor();
+      const { messageId } = await adapter.send(TARGET, MESSAGE);
+      for (let i = 0; i < 250; i += 1) chatter(START + i);
+
+      const search = await adapter.findSent!(TARGET, MESSAGE.marker, START - 10_000);
+
+      expect(search).toEqual({ result: 'found', messageId });
+      // The chatter's ids run 5001..5250: each page's oldest is the next page's base.
+      const oldestOf = (page: number) => 5001 + 250 - 100 * page;
+      expect(lists()).toEqual([
+        `${LIST}?limit=100&mode=prev`,
+        `${LIST}?limit=100&mode=prev&base_message_id=${oldestOf(1)}`,
+        `${LIST}?limit=100&mode=prev&base_message_id=${oldestOf(2)}`,
+      ]);
+    });
+
+    it('does not take a message that carries part of the marker, or the whole marker from someone else', async () => {
+      const adapter = adapterFor();
+      const { marker } = MESSAGE;
+      chatter(START, 'ana', {
+        bridge_origin: marker.origin,
+        bridge_event: marker.eventId,
+        orig_id: marker.originMessageId,
+      });
+      chatter(START + 1, BOT, {
+        bridge_origin: marker.origin,
+        bridge_event: marker.eventId,
+        orig_id: 'another-message',
+      });
+      chatter(START - 60_000); // before the send could have been made: the search ends here
+
+      const search = await adapter.findSent!(TARGET, marker, START - 10_000);
+
+      expect(search).toEqual({ result: 'absent' });
+      expect(lists()).toHaveLength(1);
+    });
+
+    it('answers absent once a page reaches back before the send, or the channel’s first message', async () => {
+      const adapter = adapterFor();
+      for (let i = 0; i < 150; i += 1) chatter(START + i * 100);
+
+      const beforeTheSend = await adapter.findSent!(TARGET, MESSAGE.marker, START + 6_000);
+      const wholeChannel = await adapter.findSent!(TARGET, MESSAGE.marker, START - 10_000);
+
+      expect(beforeTheSend).toEqual({ result: 'absent' });
+      expect(wholeChannel).toEqual({ result: 'absent' });
+      // The newest page reached back past START + 6 s; the whole channel took two and an empty third.
+      expect(lists()).toHaveLength(1 + 3);
+    });
+
+    it('gives up out of reach after 10 pages newer than the send, rather than list the channel', async () => {
+      const adapter = adapterFor();
+      for (let i = 0; i < 1100; i += 1) chatter(START + i);
+
+      const search = await adapter.findSent!(TARGET, MESSAGE.marker, START - 10_000);
+
+      expect(search).toEqual({
+        result: 'out-of-reach',
+        reason: 'more than 1000 messages since the send',
+      });
+      expect(lists()).toHaveLength(10);
+    });
+
+    it('fails like a send when the list fails: retryable for outages, final for a refusal or an unreadable answer', async () => {
+      const adapter = adapterFor();
+      gitple.failNextListCalls(1, { status: 503, retryAfter: '3' });
+      gitple.failNextListCalls(1, { status: 403 });
+      gitple.failNextListCalls(1, { status: 200, body: { items: [] } });
+
+      const outage = await caught(adapter.findSent!(TARGET, MESSAGE.marker, START));
+      const refused = await caught(adapter.findSent!(TARGET, MESSAGE.marker, START));
+      const unreadable = await caught(adapter.findSent!(TARGET, MESSAGE.marker, START));
+
+      expect(outage).toMatchObject({ providerStatus: 503, retryAfterMs: 3000 });
+      expect(isRetryable(outage)).toBe(true);
+      expect(refused).toMatchObject({ providerStatus: 403 });
+      expect(isRetryable(refused)).toBe(false);
+      expect(unreadable).toBeInstanceOf(ProviderError);
+      expect(isRetryable(unreadable)).toBe(false);
+      expect(String((unreadable as Error).message)).not.toContain(API_KEY);
+    });
   });
 });

@@ -81,7 +81,7 @@ describe('IVS outbound adapter', () => {
       expect(adapter.unavailableReason()).toBeUndefined();
     });
 
-    it('sends and deletes, cannot edit, takes no attachments or replies, 500 code points', () => {
+    it('sends and deletes, cannot edit or look for its copies, takes no attachments or replies, 500 code points', () => {
       expect(adapter.capabilities(TARGET)).toEqual({
         send: true,
         edit: false,
@@ -89,8 +89,10 @@ describe('IVS outbound adapter', () => {
         attachments: false,
         replies: false,
         maxTextLength: 500,
+        findSent: false,
       });
       expect(adapter.edit).toBeUndefined();
+      expect(adapter.findSent).toBeUndefined();
     });
   });
 

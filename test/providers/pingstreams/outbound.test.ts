@@ -248,7 +248,7 @@ describe('Pingstreams outbound adapter', () => {
     expect(isRetryable(error)).toBe(true);
   });
 
-  it('says what it can do: send text only', () => {
+  it('says what it can do: send text and look for its copies', () => {
     const adapter = adapterFor();
 
     expect(adapter.capabilities(TARGET)).toEqual({
@@ -258,6 +258,7 @@ describe('Pingstreams outbound adapter', () => {
       attachments: false,
       replies: false,
       maxTextLength: 4000,
+      findSent: true,
     });
     expect(adapter.edit).toBeUndefined();
     expect(adapter.delete).toBeUndefined();
@@ -286,5 +287,83 @@ describe('Pingstreams outbound adapter', () => {
     expect(wrong.unavailableReason()).toBe(
       'pingstreams is not configured: PINGSTREAMS_API_URL is not an http(s) URL',
     );
+  });
+  describe('looking for a copy it sent (findSent)', () => {
+    const lists = () => routes().filter((r) => r === `GET ${MESSAGES_PATH}`);
+    /** A message some user wrote into the request (not through the bridge). */
+    const chatter = (sender: string, attributes?: Record<string, unknown>) =>
+      pingstreams.messages.push({
+        _id: `65f1c0ffee00000000${String(pingstreams.messages.length).padStart(6, '0')}`,
+        sender,
+        senderFullname: sender,
+        recipient: REQUEST_ID,
+        type: 'text',
+        channel_type: 'group',
+        text: 'chatter',
+        channel: { name: 'chat21' },
+        id_project: PROJECT_ID,
+        status: 0,
+        ...(attributes && { attributes }),
+        createdBy: sender,
+        createdAt: new Date(clock).toISOString(),
+        updatedAt: new Date(clock).toISOString(),
+        __v: 0,
+      });
+
+    it('lists the request’s messages as the bot and finds its copy carrying the whole marker', async () => {
+      const adapter = adapterFor();
+      const { messageId } = await adapter.send(TARGET, MESSAGE);
+      for (let i = 0; i < 300; i += 1) chatter(`${PROJECT_ID}_user-42`);
+
+      const search = await adapter.findSent!(TARGET, MESSAGE.marker, clock - 10_000);
+
+      expect(search).toEqual({ result: 'found', messageId });
+      // One call: Tiledesk answers the whole conversation, unpaged.
+      expect(lists()).toHaveLength(1);
+      const list = pingstreams.requests.find((r) => r.method === 'GET');
+      expect(list?.headers.authorization).toMatch(/^JWT /);
+    });
+
+    it('answers absent when no message of the bot carries the whole marker', async () => {
+      const adapter = adapterFor();
+      const { marker } = MESSAGE;
+      const full = {
+        bridge_origin: marker.origin,
+        bridge_event: marker.eventId,
+        orig_id: marker.originMessageId,
+      };
+      chatter(`${PROJECT_ID}_user-42`, full);
+      chatter(`${PROJECT_ID}_${BOT}`, { ...full, orig_id: 'another-message' });
+      await adapter.send(TARGET, { ...MESSAGE, marker: { ...marker, eventId: 'gitple-other' } });
+
+      const search = await adapter.findSent!(TARGET, marker, clock - 10_000);
+
+      expect(search).toEqual({ result: 'absent' });
+    });
+
+    it('answers absent for a request with no messages yet', async () => {
+      const search = await adapterFor().findSent!(TARGET, MESSAGE.marker, clock);
+
+      expect(search).toEqual({ result: 'absent' });
+    });
+
+    it('fails like a send when the list fails: retryable for outages, final for a refusal or an unreadable answer', async () => {
+      const adapter = adapterFor();
+      pingstreams.failNextListCalls(1, { status: 429, retryAfter: '2' });
+      pingstreams.failNextListCalls(1, { status: 403 });
+      pingstreams.failNextListCalls(1, { status: 200, body: { messages: 'none' } });
+
+      const outage = await caught(adapter.findSent!(TARGET, MESSAGE.marker, clock));
+      const refused = await caught(adapter.findSent!(TARGET, MESSAGE.marker, clock));
+      const unreadable = await caught(adapter.findSent!(TARGET, MESSAGE.marker, clock));
+
+      expect(outage).toMatchObject({ providerStatus: 429, retryAfterMs: 2000 });
+      expect(isRetryable(outage)).toBe(true);
+      expect(refused).toMatchObject({ providerStatus: 403 });
+      expect(isRetryable(refused)).toBe(false);
+      expect(unreadable).toBeInstanceOf(ProviderError);
+      expect(isRetryable(unreadable)).toBe(false);
+      expect(String((unreadable as Error).message)).not.toContain(PROJECT_SECRET);
+    });
   });
 });

@@ -159,7 +159,7 @@ describe('TigerConnect outbound adapter', () => {
     );
   });
 
-  it('declares send only: no edits, deletes, attachments or replies, 4000 code points', () => {
+  it('declares send only: no edits, deletes, attachments, replies or looking for copies, 4000 code points', () => {
     expect(adapterFor().capabilities(TARGET)).toEqual({
       send: true,
       edit: false,
@@ -167,7 +167,9 @@ describe('TigerConnect outbound adapter', () => {
       attachments: false,
       replies: false,
       maxTextLength: 4000,
+      findSent: false,
     });
+    expect(adapterFor().findSent).toBeUndefined();
   });
 });
 
