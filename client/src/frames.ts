@@ -37,6 +37,11 @@ export interface DeliveryFrame {
   channel?: string;
   status: DeliveryStatus;
   detail?: string;
+  /**
+   * Sent again after a send whose outcome was unknown (the relay stopped during it), without a
+   * way to look for the first copy at the target: it may show there twice.
+   */
+  mayDuplicate?: true;
 }
 
 export interface AckFrame {

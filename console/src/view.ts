@@ -60,6 +60,11 @@ export class DeliveryBoard {
         chip.dataset.status = frame.status;
         chip.dataset.target = frame.target;
         chip.textContent = `${frame.target}: ${frame.status}`;
+        // Sent again after an interrupted send it could not look for: the target may show it twice.
+        if (frame.mayDuplicate) {
+          chip.dataset.mayDuplicate = 'true';
+          chip.append(' · may duplicate');
+        }
         if (frame.detail) {
           const detail = document.createElement('small');
           detail.textContent = frame.detail;

@@ -1,6 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitpleMessage, startWorld, type World } from '../e2e/world';
+import { deterministicEventId } from '../../functions/core/event-id';
+import { channelKey } from '../../functions/core/providers';
+import { DynamoRelayState } from '../../functions/infra/dynamo-relay-state';
+import { gitpleMessage, REQUEST, startWorld, type World } from '../e2e/world';
 import { launchChromium } from './browser';
 
 /**
@@ -59,6 +62,46 @@ describe('live console, in a real browser', () => {
       .poll(() => page.locator('#history').innerText(), { timeout: 10_000 })
       .toContain('hello from the test');
     expect(await page.locator('#history-status').innerText()).toMatch(/event\(s\)/);
+  });
+
+  it('marks a copy sent again after an interrupted send "may duplicate", and not one looked for first', async () => {
+    // Prepare: the relay died during a send of this event to TigerConnect and to Pingstreams
+    // (their intents, a minute old, were never settled); neither provider got the message.
+    const id = ++nextId;
+    const eventId = deterministicEventId('gitple', 'chat.message.created', 'room-7', [
+      'room-7',
+      String(id),
+    ]);
+    const state = new DynamoRelayState(world.bridge.dynamo, world.bridge.tableNames.STATE_TABLE!);
+    for (const target of [channelKey('tigerconnect', 'u-def'), channelKey('pingstreams', REQUEST)])
+      await state.putDelivery({
+        eventId,
+        target,
+        status: 'sending',
+        attempts: 1,
+        updatedAt: new Date(Date.now() - 60_000).toISOString(),
+      });
+
+    // Act
+    const response = await world.postWebhook('gitple', gitpleMessage(id, 'after a crash'));
+    expect(response.status).toBe(200);
+
+    // Assess: TigerConnect cannot be searched, so its copy is sent again and flagged;
+    // Pingstreams was searched (not there) and sent, unflagged.
+    const row = page.locator(`#live tr[data-event-id="${eventId}"]`);
+    const chip = (target: string) => row.locator(`.chip[data-target="${target}"]`);
+    await expect
+      .poll(() => chip('tigerconnect').getAttribute('data-may-duplicate'), { timeout: 15_000 })
+      .toBe('true');
+    expect(await chip('tigerconnect').innerText()).toContain('may duplicate');
+    await expect
+      .poll(() => chip('pingstreams').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('delivered');
+    expect(await chip('pingstreams').getAttribute('data-may-duplicate')).toBeNull();
+    expect(await chip('pingstreams').innerText()).not.toContain('may duplicate');
+    const copies = (texts: string[]) => texts.filter((t) => t.includes('after a crash')).length;
+    expect(copies(world.tiger.messages.map((m) => String(m.body.body)))).toBe(1);
+    expect(copies(world.pingstreams.messages.map((m) => m.text))).toBe(1);
   });
 
   it('lists dead letters and replays one from the page, which delivers it and leaves the other', async () => {
