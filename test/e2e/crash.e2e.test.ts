@@ -4,19 +4,14 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, temporaryFolder } from '../local/local-bridge';
+import { PROJECT, REQUEST, SOAK_KEYS, soakMessage } from '../../scripts/soak/messages';
 import { startFakeGitplePlatform, type FakeGitplePlatform } from '../support/fake-gitple-platform';
-import {
-  startFakePingstreamsAuth,
-  type FakePingstreamsAuth,
-} from '../support/fake-pingstreams-auth';
 import { startFakeTigerConnect, type FakeTigerConnect } from '../support/fake-tigerconnect';
 import { startProviderProxy, type ProviderProxy } from '../support/provider-proxy';
-import { gitpleMessage, PROJECT, REQUEST } from './world';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const GITPLE_KEY = 'gitple-webhook-key-crash';
 const WEBHOOKS = 120;
-/** The TigerConnect send during which the runtime is killed. */
+/** The Gitple send during which the runtime is killed: Gitple has taken it, the relay has not heard. */
 const KILL_AT_SEND = 45;
 const SLOW_TARGET_DELAY_MS = 40;
 
@@ -69,24 +64,33 @@ function deliveredTo(output: string[], target: string): number {
   return events.size;
 }
 
+/** Lines of `output` saying the outcome of a send to `target` was unknown and how it ended. */
+const unknownOutcomes = (output: string[], target: string) =>
+  output.flatMap((line) => {
+    if (!line.includes('delivery outcome unknown')) return [];
+    const entry = JSON.parse(line) as { target?: string; result?: string };
+    return entry.target?.startsWith(target) ? [entry.result] : [];
+  });
+
 /**
- * The local stream is as durable as the data folder: webhooks accepted, the runtime SIGKILLed
- * while relaying lags behind a slow target, restarted on the same folder — every event reaches
- * every target exactly once. The kill lands while a TigerConnect send is on its way (held by
- * the proxy, never seen by the provider) and the other target is between sends: a send the
- * provider accepted just before the kill, whose delivery record was not yet written, would be
- * sent again — no delivery record can close that window, only a provider-side idempotency key.
+ * The local stream is as durable as the data folder, and a send cut off mid-call is not made
+ * twice: Pingstreams webhooks accepted, the runtime SIGKILLed while relaying lags behind a slow
+ * Gitple, restarted on the same folder — every event reaches every target exactly once. The
+ * kill is forced while a Gitple send is provably in flight: Gitple has taken it and answered,
+ * the proxy holds the answer, so the relay never learns the outcome. On restart it finds the
+ * send announced and unsettled, looks for the copy at Gitple (findSent), finds it and records
+ * it, sending nothing. TigerConnect, which cannot be searched, is between sends at the kill
+ * (every send it took is recorded), so it has nothing in doubt.
  */
 describe('a crash of the local runtime mid-relay', () => {
   const data = temporaryFolder();
   let gitple: FakeGitplePlatform;
-  let pingstreams: FakePingstreamsAuth;
   let tiger: FakeTigerConnect;
-  let pingstreamsProxy: ProviderProxy;
+  let gitpleProxy: ProviderProxy;
   let tigerProxy: ProviderProxy;
   let runtime: Runtime | undefined;
   let env: Record<string, string>;
-  let killedAt: { tiger: number; pingstreams: number } | undefined;
+  let killedAt: { gitple: number; tiger: number } | undefined;
   /** From the kill until the restart. */
   let dead = false;
 
@@ -96,33 +100,31 @@ describe('a crash of the local runtime mid-relay', () => {
       apiKey: 'gitple-api-key',
       users: ['bridge-bot'],
     });
-    pingstreams = await startFakePingstreamsAuth({
-      projects: { [PROJECT]: 'pingstreams-project-secret' },
-    });
     tiger = await startFakeTigerConnect();
-    pingstreamsProxy = await startProviderProxy({
-      target: pingstreams.url,
-      isSend: (req) => req.method === 'POST' && /\/messages$/.test(req.url ?? ''),
-      // A send the dead runtime had already written to its socket never reaches Pingstreams.
-      beforeSend: () => (dead ? 'drop' : 'forward'),
-    });
     tigerProxy = await startProviderProxy({
       target: tiger.url,
       isSend: (req) => req.method === 'POST' && req.url === '/v2/message',
-      beforeSend: async (send) => {
-        if (send !== KILL_AT_SEND || killedAt) {
-          await new Promise((wait) => setTimeout(wait, SLOW_TARGET_DELAY_MS));
-          return 'forward';
-        }
-        // The batch cannot finish while this send is held. Kill once every send Pingstreams
-        // accepted has its delivery record (the relay logs `delivery` after writing it).
+      // A send the dead runtime had already written to its socket never reaches TigerConnect.
+      beforeSend: () => (dead ? 'drop' : 'forward'),
+    });
+    gitpleProxy = await startProviderProxy({
+      target: gitple.url,
+      isSend: (req) => req.method === 'POST' && /\/messages$/.test(req.url ?? ''),
+      beforeSend: async () => {
+        await new Promise((wait) => setTimeout(wait, SLOW_TARGET_DELAY_MS));
+        return 'forward' as const;
+      },
+      afterSend: async (send) => {
+        if (send !== KILL_AT_SEND || killedAt) return 'answer';
+        // Gitple has stored the message and answered; the batch cannot finish while the answer
+        // is held. Kill once every send TigerConnect took has its delivery record (the relay
+        // logs `delivery` after writing it) and none is on its way.
         await eventually(
-          'every Pingstreams send recorded',
+          'every TigerConnect send recorded',
           () => {
-            const recorded = deliveredTo(runtime!.output, 'pingstreams#');
-            if (pingstreamsProxy.inFlight > 0 || recorded < pingstreams.messages.length)
-              return false;
-            killedAt = { tiger: tiger.messages.length, pingstreams: pingstreams.messages.length };
+            const recorded = deliveredTo(runtime!.output, 'tigerconnect#');
+            if (tigerProxy.inFlight > 0 || recorded < tiger.messages.length) return false;
+            killedAt = { gitple: gitple.messages.length, tiger: tiger.messages.length };
             runtime!.child.kill('SIGKILL'); // in the same tick as the check
             dead = true;
             return true;
@@ -140,8 +142,8 @@ describe('a crash of the local runtime mid-relay', () => {
           {
             id: 'crash',
             channels: [
-              { provider: 'gitple', channel: 'room-7', direction: 'inout' },
               { provider: 'pingstreams', channel: REQUEST, direction: 'inout' },
+              { provider: 'gitple', channel: 'room-7', direction: 'inout' },
               { provider: 'tigerconnect', channel: 'u-def', direction: 'inout' },
             ],
             senderFormat: '[{provider}] {sender}: {text}',
@@ -153,16 +155,12 @@ describe('a crash of the local runtime mid-relay', () => {
     env = {
       BRIDGES_FILE: bridges,
       APP_JWT_SECRET: 'crash-app-jwt-secret-0123456789abcdef',
-      GITPLE_HOST: gitple.url,
+      GITPLE_HOST: gitpleProxy.url,
       GITPLE_APP_ID: 'gitple-app',
       GITPLE_APP_API_KEY: 'gitple-api-key',
       GITPLE_BOT_USER_ID: 'bridge-bot',
-      GITPLE_WEBHOOK_KEY: GITPLE_KEY,
-      PINGSTREAMS_API_URL: pingstreamsProxy.url,
       PINGSTREAMS_PROJECT_ID: PROJECT,
-      PINGSTREAMS_PROJECT_SECRET: 'pingstreams-project-secret',
-      PINGSTREAMS_WEBHOOK_SECRET: 'crash-hook-secret',
-      PINGSTREAMS_BOT_USER_ID: 'bridge-bot',
+      PINGSTREAMS_WEBHOOK_SECRET: SOAK_KEYS.pingstreams,
       ...tiger.env,
       TIGERCONNECT_API_URL: tigerProxy.url,
       TIGERCONNECT_BOT_USER_ID: 'tiger-bot',
@@ -175,13 +173,7 @@ describe('a crash of the local runtime mid-relay', () => {
   afterAll(async () => {
     runtime?.child.kill('SIGKILL');
     await runtime?.exited;
-    await Promise.all([
-      pingstreamsProxy?.close(),
-      tigerProxy?.close(),
-      gitple?.close(),
-      pingstreams?.close(),
-      tiger?.close(),
-    ]);
+    await Promise.all([gitpleProxy?.close(), tigerProxy?.close(), gitple?.close(), tiger?.close()]);
     data.remove();
   });
 
@@ -192,10 +184,11 @@ describe('a crash of the local runtime mid-relay', () => {
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         try {
-          const response = await fetch(`${httpUrl}/webhooks/gitple?key=${GITPLE_KEY}`, {
+          const webhook = soakMessage('pingstreams', String(id), `crash #${id}#`);
+          const response = await fetch(`${httpUrl}/webhooks/pingstreams`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(gitpleMessage(id, `crash #${id}#`)),
+            headers: { 'content-type': 'application/json', ...webhook.headers },
+            body: JSON.stringify(webhook.json),
           });
           if (response.status !== 200) unanswered.push(id);
         } catch {
@@ -216,31 +209,36 @@ describe('a crash of the local runtime mid-relay', () => {
     return counts;
   };
   const tigerCounts = () => countsById(tiger.messages.map((m) => String(m.body.body)));
-  const pingstreamsCounts = () => countsById(pingstreams.messages.map((m) => m.text));
+  const gitpleCounts = () => countsById(gitple.messages.map((m) => m.content));
 
-  it('relays every accepted event to every target exactly once after a SIGKILL and a restart', async () => {
+  it('relays every accepted event to every target exactly once after a SIGKILL mid-call and a restart', async () => {
     // Prepare
     const ids = Array.from({ length: WEBHOOKS }, (_, index) => 5000 + index);
     runtime = await startRuntime(data.path, env);
 
-    // Act: post everything; the proxy kills the runtime while relaying lags behind.
+    // Act: post everything; the proxy kills the runtime while a Gitple send is in flight.
     const unanswered = await postAll(ids, runtime.httpUrl);
     await runtime.exited;
+    const firstRun = runtime.output;
     expect(killedAt, 'the runtime was killed mid-relay').toBeDefined();
-    expect(killedAt!.tiger).toBeLessThan(WEBHOOKS);
+    expect(killedAt!.gitple).toBeLessThan(WEBHOOKS);
+    // Provably in flight: Gitple holds one copy more than the relay recorded as delivered.
+    expect(deliveredTo(firstRun, 'gitple#')).toBe(killedAt!.gitple - 1);
     dead = false;
     runtime = await startRuntime(data.path, env);
     const stillUnanswered = await postAll(unanswered, runtime.httpUrl);
-    const everywhere = () =>
-      ids.every((id) => tigerCounts().has(id) && pingstreamsCounts().has(id));
+    const everywhere = () => ids.every((id) => tigerCounts().has(id) && gitpleCounts().has(id));
     await eventually('every event at every target', everywhere, 60_000).catch(() => undefined);
     await new Promise((settle) => setTimeout(settle, 1000)); // a late duplicate would show now
 
     // Assess
     expect(stillUnanswered).toEqual([]);
+    // The send cut off at the kill was looked for at Gitple and found there, not made again.
+    expect(unknownOutcomes(runtime.output, 'gitple#')).toEqual(['found']);
+    expect(unknownOutcomes(runtime.output, 'tigerconnect#')).toEqual([]);
     for (const [target, counts] of [
       ['tigerconnect', tigerCounts()],
-      ['pingstreams', pingstreamsCounts()],
+      ['gitple', gitpleCounts()],
     ] as const) {
       const lost = ids.filter((id) => !counts.has(id));
       const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1);

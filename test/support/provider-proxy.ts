@@ -16,12 +16,16 @@ export interface ProviderProxy {
 /**
  * A pass-through HTTP proxy in front of a provider fake, to make a provider slow or to act at
  * the moment a given send arrives: `beforeSend` runs before a send is forwarded and may hold it
- * (answering `'drop'` resets the connection and the provider never sees the send).
+ * (answering `'drop'` resets the connection and the provider never sees the send);
+ * `afterSend` runs once the provider has taken the send and answered, and may hold that
+ * answer (`'drop'` resets the connection: the provider has the message, the sender never
+ * learns it). A send so held is provably in flight.
  */
 export async function startProviderProxy(options: {
   target: string;
   isSend: (req: IncomingMessage) => boolean;
   beforeSend?: (sendNumber: number) => Promise<'forward' | 'drop'> | 'forward' | 'drop';
+  afterSend?: (sendNumber: number) => Promise<'answer' | 'drop'>;
 }): Promise<ProviderProxy> {
   const target = new URL(options.target);
   const sockets = new Set<import('node:net').Socket>();
@@ -42,20 +46,26 @@ export async function startProviderProxy(options: {
     req.on('data', (chunk: Buffer) => body.push(chunk));
     req.on('end', () => {
       void (async () => {
-        if (send) {
-          proxy.sends += 1;
-          proxy.inFlight += 1;
+        if (!send) return forwardRequest(target, req, Buffer.concat(body), res);
+        const sendNumber = (proxy.sends += 1);
+        proxy.inFlight += 1;
+        proxy.lastActivity = Date.now();
+        res.once('close', () => {
+          proxy.inFlight -= 1;
           proxy.lastActivity = Date.now();
-          res.once('close', () => {
-            proxy.inFlight -= 1;
-            proxy.lastActivity = Date.now();
-          });
-          if ((await options.beforeSend?.(proxy.sends)) === 'drop') {
-            req.socket.destroy();
-            return;
-          }
+        });
+        if ((await options.beforeSend?.(sendNumber)) === 'drop') {
+          req.socket.destroy();
+          return;
         }
-        forwardRequest(target, req, Buffer.concat(body), res);
+        const afterSend = options.afterSend;
+        forwardRequest(
+          target,
+          req,
+          Buffer.concat(body),
+          res,
+          afterSend && (() => afterSend(sendNumber)),
+        );
       })();
     });
   });
