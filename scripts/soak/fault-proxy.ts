@@ -10,6 +10,17 @@ export interface FaultProxy {
   injected: Record<FaultKind, number>;
   /** Requests whose body contains `marker` fail with 503 while this holds (the poison). */
   poison: { marker: string; active: boolean } | undefined;
+  /**
+   * Hold the answer to the first request whose body contains `marker`: it is forwarded (never
+   * faulted), the provider takes it and answers, and the answer is not passed on until
+   * `releaseHold()` resets the connection. `held` resolves once the answer is held: from then
+   * on the send is provably in flight (the provider has the message, the sender does not know).
+   */
+  holdAnswer(marker: string): { held: Promise<void>; isHeld(): boolean };
+  /** Disarm a hold that caught nothing; reset the connection of a held answer (its sender died). */
+  releaseHold(): void;
+  /** While set, no fault is injected. */
+  faultsPaused: boolean;
   close(): Promise<void>;
 }
 
@@ -28,19 +39,48 @@ export async function startFaultProxy(options: {
 }): Promise<FaultProxy> {
   const target = new URL(options.target);
   const injected: Record<FaultKind, number> = { '429': 0, '503': 0, reset: 0, stall: 0 };
-  const proxy: FaultProxy = { url: '', injected, poison: undefined, close: async () => undefined };
+  let hold: { marker: string; caught: boolean; held: () => void } | undefined;
+  let release: () => void = () => undefined;
+  const proxy: FaultProxy = {
+    url: '',
+    injected,
+    poison: undefined,
+    holdAnswer: (marker) => {
+      const armed = { marker, caught: false, held: (): void => undefined };
+      const held = new Promise<void>((resolve) => (armed.held = resolve));
+      hold = armed;
+      return { held, isHeld: () => armed.caught };
+    },
+    releaseHold: () => {
+      hold = undefined;
+      release();
+    },
+    faultsPaused: false,
+    close: async () => undefined,
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const forward = () => forwardRequest(target, req, body, res);
+      const armed = hold;
+      if (armed && req.method === 'POST' && body.includes(armed.marker)) {
+        hold = undefined;
+        const released = new Promise<'drop'>((done) => (release = () => done('drop')));
+        return forwardRequest(target, req, body, res, () => {
+          armed.caught = true;
+          armed.held();
+          return released;
+        });
+      }
       if (proxy.poison?.active && body.includes(proxy.poison.marker)) {
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"poison"}');
         return;
       }
       // Faults hit writes (message posts), where retries and duplicates matter.
-      if (req.method !== 'POST' || options.random() >= options.rate) return forward();
+      if (req.method !== 'POST' || proxy.faultsPaused || options.random() >= options.rate)
+        return forward();
       const kind = KINDS[Math.floor(options.random() * KINDS.length)]!;
       injected[kind] += 1;
       if (kind === '429') {
@@ -59,6 +99,7 @@ export async function startFaultProxy(options: {
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () =>
     new Promise<void>((resolve) => {
+      release();
       server.closeAllConnections();
       server.close(() => resolve());
     });

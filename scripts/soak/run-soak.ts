@@ -15,7 +15,14 @@ import {
   type SoakWebhook,
 } from './messages';
 import { freePort, RuntimeProcess } from './runtime-process';
-import { invokeDeadLetters, settle, tally } from './soak-checks';
+import {
+  invokeDeadLetters,
+  looksBeforeResending,
+  settle,
+  tally,
+  unknownOutcomesByTarget,
+} from './soak-checks';
+import type { UnknownOutcomeResult } from '../../functions/core/relay/unknown-outcome';
 
 export interface SoakOptions {
   messages: number;
@@ -33,6 +40,10 @@ export interface TargetFigures {
   delivered: number;
   lost: number;
   duplicated: number;
+  /** The relay looks for a copy at this target before sending again (its adapter's findSent). */
+  looksFirst: boolean;
+  /** Sends whose outcome was unknown (cut off by the kill), by how each ended. */
+  unknown: Record<UnknownOutcomeResult, number>;
 }
 
 export interface SoakReport {
@@ -41,9 +52,12 @@ export interface SoakReport {
   replayed: number;
   faults: Record<string, number>;
   crashes: number;
+  /** The targets whose answer was held when the runtime was killed: sends provably in flight. */
+  heldAtCrash: Origin[];
   /**
-   * Sends the relay found announced but never settled (in flight at the kill) and made again:
-   * the one place a duplicate can come from, since providers take no idempotency key.
+   * Sends the relay found announced but never settled (in flight at the kill): each was looked
+   * for at its target (found, or not found and sent) or, where the target cannot be searched,
+   * sent again — the one place a duplicate can come from.
    */
   unknownOutcomes: number;
   postsRetried: number;
@@ -63,6 +77,11 @@ function prng(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** How long the relay may take to send the crash's message (it lags far behind a fast soak). */
+const HOLD_FIRST_WITHIN_MS = 600_000;
+/** Once one held answer is in, how long the others may take before the kill. */
+const HOLD_ALL_WITHIN_MS = 5_000;
 
 /**
  * Messages from three providers through the real local runtime (its own process) to the other
@@ -138,6 +157,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const sent: { marker: string; origin: Origin }[] = [];
   let postsRetried = 0;
   let crashes = 0;
+  const heldAtCrash: Origin[] = [];
   try {
     await runtime.start();
     const post = async (body: SoakWebhook) => {
@@ -162,21 +182,46 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     proxies.pingstreams.poison = { marker: poisonMarker, active: true };
     const inFlight: Promise<void>[] = [post(soakMessage('gitple', 'poison', poisonMarker))];
     sent.push({ marker: poisonMarker, origin: 'gitple' });
+    // The kill is forced mid-call: a message from a provider the relay cannot search goes to
+    // the ones it can, whose answers to it are held (the providers have it, the relay does not
+    // know), and the runtime is killed then, while posting goes on.
+    const crashOrigin = ORIGINS.find((origin) => !looksBeforeResending(origin)) ?? ORIGINS[0];
+    const lookers = ORIGINS.filter((t) => t !== crashOrigin && looksBeforeResending(t));
     const crashAfter = options.crashAt > 0 ? Math.floor(options.messages * options.crashAt) : -1;
+    let crashAt = crashAfter;
+    while (crashAt >= 0 && ORIGINS[crashAt % ORIGINS.length] !== crashOrigin) crashAt += 1;
+    const crashMidCall = async (marker: string) => {
+      const holds = lookers.map((target) => ({ target, ...proxies[target].holdAnswer(marker) }));
+      // The relay may lag far behind the posts; once one answer is held the others follow in
+      // moments, faults paused, well inside the relay's 10 s call deadline.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_held, fail) => {
+        const error = new Error(`the relay never sent ${marker} to ${lookers.join(' or ')}`);
+        timer = setTimeout(() => fail(error), HOLD_FIRST_WITHIN_MS);
+      });
+      await Promise.race([...holds.map((h) => h.held), late]).finally(() => clearTimeout(timer));
+      for (const proxy of Object.values(proxies)) proxy.faultsPaused = true;
+      await Promise.race([Promise.all(holds.map((h) => h.held)), sleep(HOLD_ALL_WITHIN_MS)]);
+      heldAtCrash.push(...holds.filter((h) => h.isHeld()).map((h) => h.target));
+      log(`crash: SIGKILL with ${marker} in flight at ${heldAtCrash.join(' and ')}`);
+      await runtime.kill();
+      for (const proxy of Object.values(proxies)) {
+        proxy.releaseHold();
+        proxy.faultsPaused = false;
+      }
+      crashes += 1;
+      await runtime.start();
+      log('restarted on the same data folder');
+    };
     for (let i = 0; i < options.messages; i += 1) {
       const origin = ORIGINS[i % ORIGINS.length]!;
       const marker = `soak#${i}#`;
       const message = soakMessage(origin, String(i), marker);
       sent.push({ marker, origin });
+      if (i === crashAt) inFlight.push(crashMidCall(marker));
       inFlight.push(post(message));
       if (random() < options.redeliveryRate) {
         inFlight.push(sleep(random() * 500).then(() => post(message)));
-      }
-      if (i === crashAfter) {
-        log(`crash: SIGKILL after ${i + 1} messages, then restart on the same data folder`);
-        await runtime.kill();
-        crashes += 1;
-        await runtime.start();
       }
       await sleep(1000 / options.ratePerSecond);
     }
@@ -200,12 +245,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const p of Object.values(proxies)) {
       for (const [kind, n] of Object.entries(p.injected)) faults[kind] = (faults[kind] ?? 0) + n;
     }
+    const unknown = unknownOutcomesByTarget(runtime.lines);
+    const figures = count();
+    for (const target of ORIGINS) figures[target].unknown = unknown[target];
     return {
-      targets: count(),
+      targets: figures,
       parkedBeforeReplay,
       replayed,
       faults,
       crashes,
+      heldAtCrash,
       unknownOutcomes: runtime.lines.filter((line) => line.includes('delivery outcome unknown'))
         .length,
       postsRetried,

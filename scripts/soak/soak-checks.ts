@@ -1,3 +1,5 @@
+import type { UnknownOutcomeResult } from '../../functions/core/relay/unknown-outcome';
+import { PROVIDERS } from '../../functions/providers';
 import { ORIGINS, type Origin } from './messages';
 import type { TargetFigures } from './run-soak';
 
@@ -28,9 +30,42 @@ export function tally(
       delivered,
       lost: expected.length - delivered,
       duplicated,
+      looksFirst: looksBeforeResending(target),
+      unknown: { found: 0, 'not-found': 0, resent: 0 },
     };
   }
   return figures;
+}
+
+/** Whether the relay looks for a copy at `provider` before sending again (findSent). */
+export function looksBeforeResending(provider: Origin): boolean {
+  const adapter = PROVIDERS.modules.find((m) => m.name === provider)?.outbound?.({ settings: {} });
+  return adapter?.capabilities({ provider, channel: 'x', mode: 'message' }).findSent ?? false;
+}
+
+/**
+ * A target's figures pass when nothing is lost and nothing is duplicated; where the relay
+ * cannot look for a copy, a duplicate is allowed only for a send it made again after an
+ * unknown outcome (at least once), never more of them.
+ */
+export function targetPasses(t: TargetFigures): boolean {
+  return t.lost === 0 && t.duplicated <= (t.looksFirst ? 0 : t.unknown.resent);
+}
+
+/** The runtime's "delivery outcome unknown" lines, counted per target provider and result. */
+export function unknownOutcomesByTarget(
+  lines: readonly string[],
+): Record<Origin, Record<UnknownOutcomeResult, number>> {
+  const counts = Object.fromEntries(
+    ORIGINS.map((o) => [o, { found: 0, 'not-found': 0, resent: 0 }]),
+  ) as Record<Origin, Record<UnknownOutcomeResult, number>>;
+  for (const line of lines) {
+    if (!line.includes('delivery outcome unknown')) continue;
+    const target = /target=([a-z]+)#/.exec(line)?.[1] as Origin | undefined;
+    const result = /result=([a-z-]+)/.exec(line)?.[1] as UnknownOutcomeResult | undefined;
+    if (target && result && counts[target]?.[result] !== undefined) counts[target][result] += 1;
+  }
+  return counts;
 }
 
 /** Until every target has everything, or nothing changed for 5 s, or the time is up. */
