@@ -260,6 +260,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       postsRetried,
       seconds: Math.round((Date.now() - started) / 1000),
     };
+  } catch (error) {
+    // A runtime that ended by itself is the story: say how, with its last words.
+    if (runtime.exits.length === 0) throw error;
+    const tail = runtime.lines.slice(-30).join('\n');
+    throw new Error(`${String(error)}; the runtime ${runtime.exits.join(', ')}:\n${tail}`);
   } finally {
     await runtime.stop().catch(() => undefined);
     await Promise.all([

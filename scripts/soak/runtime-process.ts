@@ -15,7 +15,10 @@ export async function freePort(): Promise<number> {
 /** `npm start` as its own process, so it can be killed (SIGKILL) and started again. */
 export class RuntimeProcess {
   private child: ChildProcess | undefined;
+  private stopping = false;
   lines: string[] = [];
+  /** How the runtime ended when nobody asked it to (a crash of its own). */
+  exits: string[] = [];
 
   constructor(
     private readonly options: {
@@ -51,6 +54,9 @@ export class RuntimeProcess {
       },
     );
     this.child = child;
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.exits.push(`exited by itself (code ${code}, signal ${signal})`);
+    });
     const collect = (data: Buffer) => this.lines.push(...String(data).split('\n').filter(Boolean));
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
@@ -82,7 +88,9 @@ export class RuntimeProcess {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((done) => child.once('exit', done));
+    this.stopping = true;
     child.kill(signal);
     await exited;
+    this.stopping = false;
   }
 }
