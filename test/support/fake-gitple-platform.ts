@@ -71,10 +71,10 @@ export interface FakeGitplePlatform {
  * bad tokens (400 for a bad body, 404 for an unknown message) are inferred ([I] README GIT-24).
  *
  * `GET .../messages?limit=&mode=&base_message_id=` lists a channel as the SDK's
- * `getMessageList` asks ([V] README GIT-25): `{messages}`; `mode=prev` (the default) the newest
+ * `getMessageList` asks ([V] README GIT-30): `{messages}`; `mode=prev` (the default) the newest
  * `limit` before `base_message_id` (or the newest of all), `mode=next` the oldest after it
- * ([I] README GIT-26), deleted messages left out, oldest first within the page (the order is
- * not documented, so the adapter must not rely on it), `limit` capped at 100 ([G] README GIT-27).
+ * ([I] README GIT-31), deleted messages left out, oldest first within the page (the order is
+ * not documented, so the adapter must not rely on it), `limit` capped at 100 ([G] README GIT-32).
  */
 export async function startFakeGitplePlatform(options: {
   appId: string;

@@ -75,7 +75,7 @@ export interface FakePingstreamsAuth {
  * created on its first message; the answer is the saved message with `request` populated.
  *
  * And `GET /{project}/requests/{request_id}/messages` as `routes/message.js` serves it
- * ([V] README PS-23): the same authentication, every message of the request, oldest first
+ * ([V] README PS-25): the same authentication, every message of the request, oldest first
  * (`sort({createdAt: 'asc'})`), as a bare JSON array, unpaged; none is `[]`.
  */
 export async function startFakePingstreamsAuth(options: {

@@ -10,7 +10,7 @@ import { createGitpleSdkClient, readGitpleBotConfig } from './sdk-client';
  */
 export const GITPLE_MAX_TEXT_LENGTH = 4000;
 
-/** Messages asked for per page when looking for a copy; Gitple publishes no maximum ([G] README GIT-27). */
+/** Messages asked for per page when looking for a copy; Gitple publishes no maximum ([G] README GIT-32). */
 export const GITPLE_LOOKUP_PAGE_SIZE = 100;
 /**
  * Pages read, newest first, before a look for a copy gives up: a channel busier than this
@@ -30,7 +30,7 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: GITPLE_MAX_TEXT_LENGTH,
-  // [V] README GIT-25: the SDK lists a channel's messages, so a copy can be looked for.
+  // [V] README GIT-30: the SDK lists a channel's messages, so a copy can be looked for.
   findSent: true,
 };
 
@@ -81,7 +81,7 @@ export function createGitpleOutboundAdapter(options: {
         const copy = messages.find((m) => m.userId === bot && carriesMarker(m.meta, marker));
         if (copy) return { result: 'found', messageId: copy.messageId };
         // The channel's first message is behind us, or this page reaches back before the copy
-        // could have been sent: every later message has been seen ([I] README GIT-26).
+        // could have been sent: every later message has been seen ([I] README GIT-31).
         if (messages.length === 0 || messages.some((m) => m.createdAt < sentAfter)) {
           return { result: 'absent' };
         }

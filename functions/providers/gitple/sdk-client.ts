@@ -60,7 +60,7 @@ const SentMessageSchema = v.looseObject({
 });
 
 /**
- * A page of `GET .../messages` ([V] README GIT-25): what a look for a copy reads of each
+ * A page of `GET .../messages` ([V] README GIT-30): what a look for a copy reads of each
  * message (`BaseMessage`, [V] README GIT-12).
  */
 const MessagePageSchema = v.looseObject({
@@ -97,7 +97,7 @@ export interface GitpleSdkClient {
   deleteMessage(channelId: string, messageId: string): Promise<void>;
   /**
    * `GET /v1/sdk/group/channels/{channel}/messages?limit=&mode=prev[&base_message_id=]`: the
-   * newest `limit` messages, or those before `beforeMessageId` ([V] README GIT-25, [I] README GIT-26).
+   * newest `limit` messages, or those before `beforeMessageId` ([V] README GIT-30, [I] README GIT-31).
    */
   listMessages(
     channelId: string,
@@ -228,7 +228,7 @@ export function createGitpleSdkClient(
 
     async listMessages(channelId, page) {
       const action = 'list the channel messages';
-      // [V] README GIT-25: the SDK sends its find parameters as the query of a GET.
+      // [V] README GIT-30: the SDK sends its find parameters as the query of a GET.
       const query = new URLSearchParams({ limit: String(page.limit), mode: 'prev' });
       if (page.beforeMessageId !== undefined) {
         query.set('base_message_id', String(page.beforeMessageId));

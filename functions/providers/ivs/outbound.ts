@@ -57,7 +57,7 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: IVS_MAX_MESSAGE_LENGTH,
-  // [V] README IVS-33: no API lists a room's messages; an unknown outcome is sent again.
+  // [V] README IVS-34: no API lists a room's messages; an unknown outcome is sent again.
   findSent: false,
 };
 

@@ -75,7 +75,7 @@ export interface PingstreamsListedMessage {
 export interface PingstreamsApiClient {
   /** Post into a request (conversation) as the bot; resolves to the saved message's `_id`. */
   sendMessage(requestId: string, body: PingstreamsMessageBody): Promise<string>;
-  /** Every message of a request, oldest first, in one answer ([V] README PS-23). */
+  /** Every message of a request, oldest first, in one answer ([V] README PS-25). */
   listMessages(requestId: string): Promise<PingstreamsListedMessage[]>;
 }
 
@@ -88,7 +88,7 @@ const SavedMessageSchema = v.looseObject({
   _id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
 });
 
-/** The answer of `GET /{project}/requests/{request_id}/messages`: a bare array ([V] README PS-23). */
+/** The answer of `GET /{project}/requests/{request_id}/messages`: a bare array ([V] README PS-25). */
 const MessageListSchema = v.array(
   v.looseObject({
     _id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),

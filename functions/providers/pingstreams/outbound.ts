@@ -28,7 +28,7 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: PINGSTREAMS_MAX_TEXT_LENGTH,
-  // [V] README PS-23: a request's messages can be listed, so a copy can be looked for.
+  // [V] README PS-25: a request's messages can be listed, so a copy can be looked for.
   findSent: true,
 };
 
@@ -67,7 +67,7 @@ export function createPingstreamsOutboundAdapter(options: {
       return { messageId };
     },
     /**
-     * Tiledesk lists a request's messages whole, unpaged ([V] README PS-23): one call sees every
+     * Tiledesk lists a request's messages whole, unpaged ([V] README PS-25): one call sees every
      * message, so the answer never runs out of reach and `sentAfter` is not needed to bound it.
      */
     async findSent(target, marker) {

@@ -23,7 +23,7 @@ const CAPABILITIES: OutboundCapabilities = {
   attachments: false,
   replies: false,
   maxTextLength: TIGERCONNECT_MAX_TEXT_LENGTH,
-  // [I] README TC-22: no REST call lists a conversation's messages; an unknown outcome is sent again.
+  // [I] README TC-23: no REST call lists a conversation's messages; an unknown outcome is sent again.
   findSent: false,
 };
 
