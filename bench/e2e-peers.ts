@@ -3,7 +3,10 @@
  * bench/e2e-world.ts): the three fake provider servers behind recording proxies, the WebSocket
  * subscribers and the webhook poster. Times are taken on the system-wide monotonic clock.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import WebSocket from 'ws';
+import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { startFakeGitplePlatform } from '../test/support/fake-gitple-platform';
 import { startFakePingstreamsAuth } from '../test/support/fake-pingstreams-auth';
 import { startFakeTigerConnect } from '../test/support/fake-tigerconnect';
@@ -11,6 +14,7 @@ import { gitpleMessage, PROJECT } from '../test/e2e/world';
 import {
   GITPLE_KEY,
   PINGSTREAMS_SECRET,
+  type DirectFanOutArgs,
   type FanOutArgs,
   type SteadyArgs,
   type SteadyResult,
@@ -71,6 +75,33 @@ function arrivalsOf(marker: string, count: number, timeoutMs: number): Promise<n
     if ((arrivals.get(marker)?.length ?? 0) >= count) return done();
     waiters.set(marker, { count, resolve: done });
   });
+}
+
+/** From `trigger` until every subscriber holds the event frame carrying `marker`, in ms. */
+async function timedFanOut(marker: string, timeoutMs: number, trigger: () => Promise<void>) {
+  await settle();
+  const started = monoMs();
+  const arrived = arrivalsOf(marker, subscribers.length, timeoutMs);
+  await trigger();
+  const times = await arrived;
+  const last = Math.max(...times.slice(0, subscribers.length));
+  arrivals.delete(marker);
+  return last - started;
+}
+
+let direct: { endpoint: string; store: DynamoConnectionStore; lambda: LambdaClient } | undefined;
+const local = { region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
+
+function directClients(args: DirectFanOutArgs) {
+  if (direct?.endpoint !== args.invokeEndpoint) {
+    const dynamo = new DynamoDBClient({ ...local, endpoint: args.dynamoEndpoint });
+    direct = {
+      endpoint: args.invokeEndpoint,
+      store: new DynamoConnectionStore(dynamo, args.stateTable),
+      lambda: new LambdaClient({ ...local, endpoint: args.invokeEndpoint }),
+    };
+  }
+  return direct;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -200,14 +231,32 @@ servePeer(
     },
 
     /** One frame from the sender connection; ms until every subscriber holds the event. */
-    fanOut: async ({ frame, marker, timeoutMs = 120_000 }: FanOutArgs) => {
-      await settle();
-      const started = monoMs();
-      sender!.send(JSON.stringify(frame));
-      const times = await arrivalsOf(marker, subscribers.length, timeoutMs);
-      const last = Math.max(...times.slice(0, subscribers.length));
-      arrivals.delete(marker);
-      return last - started;
+    fanOut: ({ frame, marker, timeoutMs = 120_000 }: FanOutArgs) =>
+      timedFanOut(marker, timeoutMs, async () => sender!.send(JSON.stringify(frame))),
+
+    /** The direct-post baseline (DirectFanOutArgs), timed the same way. */
+    directFanOut: (args: DirectFanOutArgs) =>
+      timedFanOut(args.marker, args.timeoutMs ?? 120_000, async () => {
+        const { store, lambda } = directClients(args);
+        const connectionIds = await store.subscribers(args.bridge);
+        const frame = JSON.stringify({
+          type: 'event',
+          event: { id: `direct-${args.marker}`, data: { message: { text: args.marker } } },
+        });
+        const page = { bridgeId: args.bridge, connectionIds, frame };
+        const answer = await lambda.send(
+          new InvokeCommand({ FunctionName: 'FanOut', Payload: Buffer.from(JSON.stringify(page)) }),
+        );
+        if (answer.FunctionError) throw new Error(`FanOut failed: ${answer.FunctionError}`);
+      }),
+
+    /** Close every client, for the next runtime. */
+    reset: async () => {
+      for (const socket of [...subscribers.splice(0), sender]) socket?.terminate();
+      sender = undefined;
+      direct = undefined;
+      arrivals.clear();
+      return null;
     },
   },
   async () => {

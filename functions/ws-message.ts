@@ -57,7 +57,7 @@ export async function receiveClientFrame(
                 { connectionId, receivedAt: requestTimeEpoch, requestId },
                 runtime.sendOrder,
                 store,
-                { log: runtime.base.log },
+                { log: runtime.base.log, grace: runtime.sendGrace },
               ),
       });
     } catch (error) {

@@ -17,7 +17,7 @@ import { fanOutOptionsOf } from './fan-out-runtime';
 import { DynamoConnectionStore } from '../infra/dynamo-connections';
 import { DynamoRelayState } from '../infra/dynamo-relay-state';
 import { DynamoSendOrderStore } from '../infra/dynamo-send-order';
-import type { SendOrderStore } from '../core/send-order';
+import { LearnedGrace, type SendOrderStore } from '../core/send-order';
 import { getRuntime, type Runtime } from './runtime';
 import type { SecretValues } from '../core/secrets';
 import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
@@ -29,6 +29,8 @@ export interface RelayRuntime {
   connections: ConnectionStore;
   /** The ordering gate of `send` frames (ws-message). */
   sendOrder: SendOrderStore;
+  /** What this container learned of how late sends register (the gate's grace). */
+  sendGrace: LearnedGrace;
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
@@ -56,6 +58,7 @@ export function createRelayRuntime(
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
     sendOrder: overrides.sendOrder ?? new DynamoSendOrderStore(base.dynamo, stateTable),
+    sendGrace: overrides.sendGrace ?? new LearnedGrace(),
     broadcaster:
       overrides.broadcaster ??
       new ApiGatewayBroadcaster(
