@@ -109,7 +109,7 @@ export class ChannelClaims {
     for (const channel of readChannels(bridge)) {
       let owner: string | undefined;
       try {
-        owner = await this.take(channel, bridge.id, writer, started);
+        owner = await this.take(channel, bridge.id, writer);
       } catch (error) {
         await abandon();
         throw error;
@@ -154,8 +154,10 @@ export class ChannelClaims {
     channel: ClaimedChannel,
     bridgeId: string,
     writer: string,
-    at: number,
   ): Promise<string | undefined> {
+    // The lease runs from the latest join: a writer joins and writes within its budget of
+    // starting, far inside the lease.
+    const at = this.now().getTime();
     // Each round ends because the claim changed between two of our requests (released, taken
     // over, rewritten): three such rounds are a channel fought over, and we step back.
     for (let round = 0; round < 3; round += 1) {
