@@ -1,7 +1,8 @@
-import { Bridges } from './bridges';
+import { Bridges, type Bridge } from './bridges';
 import { ruleBridge, ruleBridgeId, ruleOpens, type BridgeRule } from './bridge-rules';
 import type { BridgeSource } from './bridge-source';
 import type { BridgeStore } from './bridge-store';
+import { ChannelClaims } from './channel-claims';
 import type { EventDraft } from './inbound';
 import type { Logger } from './log';
 import type { ChannelIdFormat } from './provider-module';
@@ -24,10 +25,17 @@ export interface BridgeRuleDeps {
  * still belongs to the bridge while later ones do not.
  */
 export class BridgeRuleEngine {
+  private readonly claims: ChannelClaims;
+
   constructor(
     private readonly rules: readonly BridgeRule[],
     private readonly deps: BridgeRuleDeps,
-  ) {}
+  ) {
+    this.claims = new ChannelClaims(deps.store, {
+      log: deps.log,
+      ...(deps.now && { now: deps.now }),
+    });
+  }
 
   get empty(): boolean {
     return this.rules.length === 0;
@@ -45,8 +53,12 @@ export class BridgeRuleEngine {
       if (found && found.channel.direction !== 'out') continue;
       const rule = this.rules.find((r) => ruleOpens(r, provider, draft));
       if (!rule) continue;
-      const opened = await this.ensure(rule, provider, draft.channel.id);
-      if (opened) current = new Bridges({ bridges: [...current.all(), opened] });
+      const ensured = await this.ensure(rule, provider, draft.channel.id);
+      if (ensured && 'heldBy' in ensured) {
+        // Another bridge holds the channel (an operator's, newer than this snapshot): the
+        // events belong to it, so take a snapshot that has it.
+        current = await this.deps.source.current([ensured.heldBy]);
+      } else if (ensured) current = new Bridges({ bridges: [...current.all(), ensured.open] });
     }
     return current;
   }
@@ -62,8 +74,10 @@ export class BridgeRuleEngine {
           ruleBridgeId(r.id, provider, draft.channel.id) === found.bridge.id,
       );
       if (!rule) continue;
-      if (await this.deps.store.close(found.bridge.id, this.now())) {
+      const closed = await this.deps.store.close(found.bridge.id, this.now());
+      if (closed) {
         this.deps.source.invalidate();
+        await this.claims.release(closed);
         this.deps.metrics.count('BridgesClosed', { rule: rule.id });
         this.deps.log.info('rule closed a bridge', { rule: rule.id, bridge: found.bridge.id });
       }
@@ -73,9 +87,15 @@ export class BridgeRuleEngine {
   /**
    * The open bridge of this rule and channel, created by one conditional write when absent:
    * of several deliveries racing for a new channel one creates it and the others read it.
-   * A closed or deleted one stays so (the rule does not reopen what was ended).
+   * A closed or deleted one stays so (the rule does not reopen what was ended). The channel it
+   * reads is claimed first, as operators' bridges are: when another bridge holds it, nothing
+   * is opened and the answer names that bridge.
    */
-  private async ensure(rule: BridgeRule, provider: ProviderName, channelId: string) {
+  private async ensure(
+    rule: BridgeRule,
+    provider: ProviderName,
+    channelId: string,
+  ): Promise<{ open: Bridge } | { heldBy: string } | undefined> {
     const bridge = ruleBridge(rule, provider, channelId);
     if (this.deps.source.isRetired(bridge.id)) return undefined;
     const format = this.deps.formats[provider];
@@ -86,17 +106,24 @@ export class BridgeRuleEngine {
       });
       return undefined;
     }
-    const created = await this.deps.store.create(
-      { bridge, origin: 'rule', ruleId: rule.id },
-      this.now(),
+    const outcome = await this.claims.write(bridge, undefined, () =>
+      this.deps.store.create({ bridge, origin: 'rule', ruleId: rule.id }, this.now()),
     );
+    if ('taken' in outcome) {
+      this.deps.log.info('rule found its channel held by another bridge', {
+        rule: rule.id,
+        bridge: outcome.taken.owner,
+      });
+      return { heldBy: outcome.taken.owner };
+    }
+    const created = 'written' in outcome ? outcome.written : undefined;
     if (created) {
       this.deps.metrics.count('BridgesOpened', { rule: rule.id });
       this.deps.log.info('rule opened a bridge', { rule: rule.id, bridge: bridge.id });
     }
     const record = created ?? (await this.deps.store.get(bridge.id));
     this.deps.source.invalidate();
-    return record?.status === 'open' ? record.bridge : undefined;
+    return record?.status === 'open' ? { open: record.bridge } : undefined;
   }
 
   private now(): Date {
