@@ -13,6 +13,12 @@ export interface BridgeSource {
    * rule just created is seen at once by the relay that receives its first event.
    */
   current(required?: readonly string[]): Promise<Bridges>;
+  /**
+   * The snapshot as of now: the table's revision is read (one small consistent read) and the
+   * bridges reloaded if it moved. For a lookup that must not miss a bridge another container
+   * opened a moment ago, e.g. the first reply from a channel a portal rule just created.
+   */
+  latest(): Promise<Bridges>;
   /** Ids of bridges that exist but do not relay (closed by their rule, or deleted). */
   isRetired(id: string): boolean;
   /** Forget the snapshot: this container just wrote a bridge. */
@@ -21,7 +27,12 @@ export interface BridgeSource {
 
 /** A fixed set of bridges (unit tests, `cdk synth`): nothing to refresh. */
 export function staticBridgeSource(bridges: Bridges): BridgeSource {
-  return { current: async () => bridges, isRetired: () => false, invalidate: () => undefined };
+  return {
+    current: async () => bridges,
+    latest: async () => bridges,
+    isRetired: () => false,
+    invalidate: () => undefined,
+  };
 }
 
 export interface BridgeCacheOptions {
@@ -73,6 +84,16 @@ export class CachedBridgeSource implements BridgeSource {
     return this.snapshot!;
   }
 
+  async latest(): Promise<Bridges> {
+    const revision = await this.store.revision();
+    // A refresh already under way may have read an older revision: wait for it, then load
+    // again unless it reached this one (twice at most, so a failing table cannot hold us).
+    for (let tries = 0; tries < 2 && (revision > this.loadedRevision || !this.snapshot); tries++) {
+      await this.once(() => this.refresh(true));
+    }
+    return this.snapshot!;
+  }
+
   isRetired(id: string): boolean {
     return this.retired.has(id);
   }
@@ -113,7 +134,8 @@ export class CachedBridgeSource implements BridgeSource {
 
   private load(records: readonly BridgeRecord[]): void {
     const open = records.filter((r) => r.status === 'open').map((r) => r.bridge);
-    this.snapshot = new Bridges({ bridges: open });
+    const closed = records.filter((r) => r.status === 'closed').map((r) => r.bridge);
+    this.snapshot = new Bridges({ bridges: open }, closed);
     this.retired = new Set(records.filter((r) => r.status !== 'open').map((r) => r.bridge.id));
   }
 }

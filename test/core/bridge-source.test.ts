@@ -101,6 +101,10 @@ describe('CachedBridgeSource: bridges from the table, seen everywhere within the
 
     // Assess
     expect(bridges.all().map((b) => b.id)).toEqual(['open']);
+    expect(bridges.forChannel('gitple', 'room-2')).toBeUndefined();
+    // The events stored under a closed bridge before its close are still its own to relay.
+    expect(bridges.ofEvent('closed')?.id).toBe('closed');
+    expect(bridges.ofEvent('gone')).toBeUndefined();
     expect(source.isRetired('closed')).toBe(true);
     expect(source.isRetired('gone')).toBe(true);
     expect(source.isRetired('open')).toBe(false);
@@ -159,5 +163,24 @@ describe('CachedBridgeSource: bridges from the table, seen everywhere within the
 
     // Assess
     expect(bridges.get('a')).toBeDefined();
+  });
+
+  it('latest(): reads the revision, and reloads only when it moved, whatever the TTL', async () => {
+    // Prepare
+    const { store, source } = setup();
+    await source.current();
+    const before = { ...store.reads };
+
+    // Act
+    const unchanged = await source.latest();
+    const afterQuiet = { ...store.reads };
+    await store.create({ bridge: bridge('portal-1', 'portal-1'), origin: 'rule' }, NOW);
+    const moved = await source.latest();
+
+    // Assess
+    expect(unchanged.get('portal-1')).toBeUndefined();
+    expect(afterQuiet).toEqual({ ...before, revision: before.revision + 1 });
+    expect(moved.forChannel('gitple', 'portal-1')?.bridge.id).toBe('portal-1');
+    expect(store.reads.list).toBe(before.list + 1);
   });
 });
