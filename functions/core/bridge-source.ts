@@ -78,8 +78,12 @@ export class CachedBridgeSource implements BridgeSource {
     const now = this.now();
     if (this.snapshot === undefined || now - this.checkedAt >= this.ttlMs) {
       await this.once(() => this.refresh(false));
-    } else if (this.lacksAny(required) && now - this.reloadedAt >= this.minReloadMs) {
-      await this.once(() => this.refresh(true));
+    } else if (this.lacksAny(required)) {
+      // A full reload at most every minReloadMs; in between, the revision tells whether a
+      // bridge was written since (a rule opens one, and bumps the revision, before it stores
+      // the event naming it), so the second of two bridges opened in a row is not missed.
+      if (now - this.reloadedAt >= this.minReloadMs) await this.once(() => this.refresh(true));
+      else return this.latest();
     }
     return this.snapshot!;
   }
@@ -104,7 +108,10 @@ export class CachedBridgeSource implements BridgeSource {
   }
 
   private lacksAny(required: readonly string[]): boolean {
-    return required.some((id) => this.snapshot!.get(id) === undefined && !this.retired.has(id));
+    // An unbridged event's subject is its channel key (`provider#channel`), never a bridge id.
+    return required.some(
+      (id) => !id.includes('#') && this.snapshot!.get(id) === undefined && !this.retired.has(id),
+    );
   }
 
   /** Concurrent callers of one container share one refresh. */

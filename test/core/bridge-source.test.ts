@@ -183,4 +183,35 @@ describe('CachedBridgeSource: bridges from the table, seen everywhere within the
     expect(moved.forChannel('gitple', 'portal-1')?.bridge.id).toBe('portal-1');
     expect(store.reads.list).toBe(before.list + 1);
   });
+
+  it('sees the second of two bridges opened within minReloadMs: the revision says it moved', async () => {
+    // Prepare
+    const { store, source, advance } = setup();
+    await source.current();
+    advance(300);
+    await store.create({ bridge: bridge('rule-1', 'room-3'), origin: 'rule' }, NOW);
+    await source.current(['rule-1']);
+    advance(10);
+    await store.create({ bridge: bridge('rule-2', 'room-4'), origin: 'rule' }, NOW);
+
+    // Act
+    const seen = await source.current(['rule-2']);
+
+    // Assess
+    expect(seen.get('rule-2')).toBeDefined();
+  });
+
+  it('reads nothing for the subject of an unbridged event (a channel key is no bridge id)', async () => {
+    // Prepare
+    const { store, source, advance } = setup();
+    await source.current();
+    advance(300);
+    const before = { ...store.reads };
+
+    // Act
+    await source.current(['gitple#room-99']);
+
+    // Assess
+    expect(store.reads).toEqual(before);
+  });
 });
