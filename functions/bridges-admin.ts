@@ -27,6 +27,7 @@ function adminFor(runtime: Runtime): BridgeAdmin {
       formats: runtime.providers.channelIdFormats(),
       // What the stack granted (IVS_REACHABLE_ROOMS) is plain configuration, never a secret.
       reach: channelReachOf(runtime.env),
+      log: runtime.log,
     });
     admins.set(runtime, admin);
   }

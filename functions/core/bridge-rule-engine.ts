@@ -1,4 +1,4 @@
-import type { Bridges } from './bridges';
+import type { Bridge, Bridges } from './bridges';
 import {
   ruleBridge,
   ruleBridgeId,
@@ -9,6 +9,7 @@ import {
 } from './bridge-rules';
 import type { BridgeSource } from './bridge-source';
 import type { BridgeStore } from './bridge-store';
+import { ChannelClaims } from './channel-claims';
 import type { CommonEvent } from './event';
 import type { EventDraft } from './inbound';
 import type { Logger } from './log';
@@ -39,6 +40,7 @@ export interface BridgeRuleDeps {
 export class BridgeRuleEngine {
   /** Providers where some rule creates channels: their channels may be hours, or ms, old. */
   private readonly portalProviders: ReadonlySet<ProviderName>;
+  private readonly claims: ChannelClaims;
 
   constructor(
     private readonly rules: readonly BridgeRule[],
@@ -47,6 +49,10 @@ export class BridgeRuleEngine {
     this.portalProviders = new Set(
       rules.flatMap((r) => r.bridge.channels.filter((c) => c.create).map((c) => c.provider)),
     );
+    this.claims = new ChannelClaims(deps.store, {
+      log: deps.log,
+      ...(deps.now && { now: deps.now }),
+    });
   }
 
   get empty(): boolean {
@@ -75,8 +81,12 @@ export class BridgeRuleEngine {
       if (found && found.channel.direction !== 'out') continue;
       const rule = this.rules.find((r) => ruleOpens(r, provider, draft));
       if (!rule) continue;
-      const opened = await this.ensure(rule, provider, draft.channel.id);
-      if (opened) current = current.with(opened);
+      const ensured = await this.ensure(rule, provider, draft.channel.id);
+      if (ensured && 'heldBy' in ensured) {
+        // Another bridge holds the channel (an operator's, newer than this snapshot): the
+        // events belong to it, so take a snapshot that has it.
+        current = await this.deps.source.current([ensured.heldBy]);
+      } else if (ensured) current = current.with(ensured.open);
     }
     return current;
   }
@@ -109,8 +119,10 @@ export class BridgeRuleEngine {
       if (!found) continue;
       const rule = this.closingRule(provider, draft.type, draft.channel.id, found.bridge.id);
       if (!rule) continue;
-      if (await this.deps.store.close(found.bridge.id, this.now())) {
+      const closed = await this.deps.store.close(found.bridge.id, this.now());
+      if (closed) {
         this.deps.source.invalidate();
+        await this.claims.release(closed);
         this.deps.metrics.count('BridgesClosed', { rule: rule.id });
         this.deps.log.info('rule closed a bridge', { rule: rule.id, bridge: found.bridge.id });
       }
@@ -120,9 +132,15 @@ export class BridgeRuleEngine {
   /**
    * The open bridge of this rule and channel, created by one conditional write when absent:
    * of several deliveries racing for a new channel one creates it and the others read it.
-   * A closed or deleted one stays so (the rule does not reopen what was ended).
+   * A closed or deleted one stays so (the rule does not reopen what was ended). The channel it
+   * reads is claimed first, as operators' bridges are: when another bridge holds it, nothing
+   * is opened and the answer names that bridge.
    */
-  private async ensure(rule: BridgeRule, provider: ProviderName, channelId: string) {
+  private async ensure(
+    rule: BridgeRule,
+    provider: ProviderName,
+    channelId: string,
+  ): Promise<{ open: Bridge } | { heldBy: string } | undefined> {
     if (this.deps.source.isRetired(ruleBridgeId(rule.id, provider, channelId))) return undefined;
     const format = this.deps.formats[provider];
     if (format && !format.pattern.test(channelId)) {
@@ -138,17 +156,25 @@ export class BridgeRuleEngine {
     const bridge = ruleBridge(rule, provider, channelId, (channel, key) =>
       this.createdChannelId(rule, channel, key, settings),
     );
-    const created = await this.deps.store.create(
-      { bridge, origin: 'rule', ruleId: rule.id },
-      this.now(),
+    // A portal's created channel is read too, so it is claimed with the rest: one bridge each.
+    const outcome = await this.claims.write(bridge, undefined, () =>
+      this.deps.store.create({ bridge, origin: 'rule', ruleId: rule.id }, this.now()),
     );
+    if ('taken' in outcome) {
+      this.deps.log.info('rule found its channel held by another bridge', {
+        rule: rule.id,
+        bridge: outcome.taken.owner,
+      });
+      return { heldBy: outcome.taken.owner };
+    }
+    const created = 'written' in outcome ? outcome.written : undefined;
     if (created) {
       this.deps.metrics.count('BridgesOpened', { rule: rule.id });
       this.deps.log.info('rule opened a bridge', { rule: rule.id, bridge: bridge.id });
     }
     const record = created ?? (await this.deps.store.get(bridge.id));
     this.deps.source.invalidate();
-    return record?.status === 'open' ? record.bridge : undefined;
+    return record?.status === 'open' ? { open: record.bridge } : undefined;
   }
 
   /**

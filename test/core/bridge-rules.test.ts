@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BridgeAdmin } from '../../functions/core/bridge-admin';
 import { Bridges } from '../../functions/core/bridges';
 import type { CommonEvent } from '../../functions/core/event';
 import { BridgeRuleEngine } from '../../functions/core/bridge-rule-engine';
@@ -153,6 +154,52 @@ describe('BridgeRuleEngine', () => {
     expect(snapshot).toBe(existing);
     expect(await store.list()).toEqual([]);
   });
+
+  it('claims the channel it reads: an operator bridge the snapshot lacks keeps it, and the events go to that bridge', async () => {
+    // Prepare: an operator bridged the request a moment ago; this snapshot is older.
+    const { store, source, engine } = setup();
+    const admin = new BridgeAdmin({ store, source, formats: FORMATS });
+    await admin.put(
+      'desk',
+      { channels: [{ provider: 'pingstreams', channel: REQUEST }] },
+      undefined,
+    );
+
+    // Act
+    const snapshot = await engine.open('pingstreams', opening, none);
+
+    // Assess
+    expect((await store.list()).map((r) => r.bridge.id)).toEqual(['desk']);
+    expect(snapshot.forChannel('pingstreams', REQUEST)?.bridge.id).toBe('desk');
+  });
+
+  it('a rule and an operator racing for one channel: exactly one bridge reads it', async () => {
+    // Prepare
+    const { store, source, engine } = setup();
+    const admin = new BridgeAdmin({ store, source, formats: FORMATS });
+
+    // Act
+    const [, operator] = await Promise.allSettled([
+      engine.open('pingstreams', opening, none),
+      admin.put('desk', { channels: [{ provider: 'pingstreams', channel: REQUEST }] }, undefined),
+    ]);
+
+    // Assess
+    const open = (await store.list()).filter((r) => r.status === 'open');
+    expect(open).toHaveLength(1);
+    const claim = await store.readClaim({ provider: 'pingstreams', channel: REQUEST });
+    expect(claim?.bridgeId).toBe(open[0]!.bridge.id);
+    if (operator.status === 'rejected') expect(operator.reason.status).toBe(409);
+  });
+
+  it('frees the channel when it closes the bridge', async () => {
+    const { store, engine } = setup();
+    const opened = await engine.open('pingstreams', opening, none);
+
+    await engine.close('pingstreams', [draft('chat.channel.frozen')], opened);
+
+    expect(await store.readClaim({ provider: 'pingstreams', channel: REQUEST })).toBeUndefined();
+  });
 });
 
 describe('portal rules: a channel of its own per bridge, created at the target', () => {
@@ -269,6 +316,14 @@ describe('portal rules: a channel of its own per bridge, created at the target',
       // The created channel is read: its replies belong to this bridge from the start.
       expect(snapshot.forChannel('gitple', id)?.bridge.id).toBe(id);
     }
+    // Both channels it reads are claimed for it, the created one too; the shared room is not.
+    expect(await store.readClaim({ provider: 'pingstreams', channel: REQUEST })).toMatchObject({
+      bridgeId: id,
+    });
+    expect(await store.readClaim({ provider: 'gitple', channel: id })).toMatchObject({
+      bridgeId: id,
+    });
+    expect(await store.readClaim({ provider: 'gitple', channel: 'room-7' })).toBeUndefined();
   });
 
   it('leave a created channel out, counted, when its provider cannot name one yet', async () => {
