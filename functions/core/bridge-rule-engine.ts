@@ -1,13 +1,22 @@
-import { Bridges, type Bridge } from './bridges';
-import { ruleBridge, ruleBridgeId, ruleOpens, type BridgeRule } from './bridge-rules';
+import type { Bridge, Bridges } from './bridges';
+import {
+  ruleBridge,
+  ruleBridgeId,
+  ruleOpens,
+  type BridgeRule,
+  type ChannelCreationCatalog,
+  type RuleChannel,
+} from './bridge-rules';
 import type { BridgeSource } from './bridge-source';
 import type { BridgeStore } from './bridge-store';
 import { ChannelClaims } from './channel-claims';
+import type { CommonEvent } from './event';
 import type { EventDraft } from './inbound';
 import type { Logger } from './log';
 import type { ChannelIdFormat } from './provider-module';
 import type { Metrics } from './ports';
 import type { ProviderName } from './providers';
+import type { SecretValues } from './secrets';
 
 export interface BridgeRuleDeps {
   store: BridgeStore;
@@ -15,6 +24,10 @@ export interface BridgeRuleDeps {
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>;
   log: Logger;
   metrics: Metrics;
+  /** How providers open channels for portal rules (the registry's `channelCreation()`). */
+  creation?: ChannelCreationCatalog;
+  /** The merged settings, which some providers need to name a channel before it exists. */
+  settings?: () => Promise<SecretValues>;
   now?: () => Date;
 }
 
@@ -25,12 +38,17 @@ export interface BridgeRuleDeps {
  * still belongs to the bridge while later ones do not.
  */
 export class BridgeRuleEngine {
+  /** Providers where some rule creates channels: their channels may be hours, or ms, old. */
+  private readonly portalProviders: ReadonlySet<ProviderName>;
   private readonly claims: ChannelClaims;
 
   constructor(
     private readonly rules: readonly BridgeRule[],
     private readonly deps: BridgeRuleDeps,
   ) {
+    this.portalProviders = new Set(
+      rules.flatMap((r) => r.bridge.channels.filter((c) => c.create).map((c) => c.provider)),
+    );
     this.claims = new ChannelClaims(deps.store, {
       log: deps.log,
       ...(deps.now && { now: deps.now }),
@@ -48,8 +66,18 @@ export class BridgeRuleEngine {
     bridges: Bridges,
   ): Promise<Bridges> {
     let current = bridges;
+    let checked = false;
     for (const draft of drafts) {
-      const found = current.forChannel(provider, draft.channel.id);
+      let found = current.forChannel(provider, draft.channel.id);
+      // A portal's created channel is in a bridge from the moment the bridge opens, but this
+      // container's snapshot may predate it by up to the cache TTL, and an agent can answer
+      // within it: an unknown channel of such a provider is looked up against the table's
+      // current revision (one small read) before its event is stored unbridged.
+      if (!found && !checked && this.portalProviders.has(provider)) {
+        checked = true;
+        current = await this.deps.source.latest();
+        found = current.forChannel(provider, draft.channel.id);
+      }
       if (found && found.channel.direction !== 'out') continue;
       const rule = this.rules.find((r) => ruleOpens(r, provider, draft));
       if (!rule) continue;
@@ -58,9 +86,30 @@ export class BridgeRuleEngine {
         // Another bridge holds the channel (an operator's, newer than this snapshot): the
         // events belong to it, so take a snapshot that has it.
         current = await this.deps.source.current([ensured.heldBy]);
-      } else if (ensured) current = new Bridges({ bridges: [...current.all(), ensured.open] });
+      } else if (ensured) current = current.with(ensured.open);
     }
     return current;
+  }
+
+  /**
+   * Whether a stored event is the one its rule closes its bridge on: the relay then closes
+   * the bridge's created channels too. The same test `close` applies at ingest, so the two
+   * cannot disagree.
+   */
+  closes(event: CommonEvent): boolean {
+    const { provider, channel } = event.data;
+    return this.closingRule(provider, event.type, channel.id, event.subject) !== undefined;
+  }
+
+  private closingRule(
+    provider: ProviderName,
+    type: EventDraft['type'],
+    channelId: string,
+    bridgeId: string,
+  ): BridgeRule | undefined {
+    return this.rules.find(
+      (r) => r.close?.types.includes(type) && ruleBridgeId(r.id, provider, channelId) === bridgeId,
+    );
   }
 
   /** Close the rule-made bridges whose rule says these events end them. */
@@ -68,11 +117,7 @@ export class BridgeRuleEngine {
     for (const draft of drafts) {
       const found = bridges.forChannel(provider, draft.channel.id);
       if (!found) continue;
-      const rule = this.rules.find(
-        (r) =>
-          r.close?.types.includes(draft.type) &&
-          ruleBridgeId(r.id, provider, draft.channel.id) === found.bridge.id,
-      );
+      const rule = this.closingRule(provider, draft.type, draft.channel.id, found.bridge.id);
       if (!rule) continue;
       const closed = await this.deps.store.close(found.bridge.id, this.now());
       if (closed) {
@@ -96,8 +141,7 @@ export class BridgeRuleEngine {
     provider: ProviderName,
     channelId: string,
   ): Promise<{ open: Bridge } | { heldBy: string } | undefined> {
-    const bridge = ruleBridge(rule, provider, channelId);
-    if (this.deps.source.isRetired(bridge.id)) return undefined;
+    if (this.deps.source.isRetired(ruleBridgeId(rule.id, provider, channelId))) return undefined;
     const format = this.deps.formats[provider];
     if (format && !format.pattern.test(channelId)) {
       this.deps.log.warn('rule matched a channel id its provider does not use', {
@@ -106,6 +150,13 @@ export class BridgeRuleEngine {
       });
       return undefined;
     }
+    const settings = rule.bridge.channels.some((c) => c.create)
+      ? ((await this.deps.settings?.()) ?? {})
+      : {};
+    const bridge = ruleBridge(rule, provider, channelId, (channel, key) =>
+      this.createdChannelId(rule, channel, key, settings),
+    );
+    // A portal's created channel is read too, so it is claimed with the rest: one bridge each.
     const outcome = await this.claims.write(bridge, undefined, () =>
       this.deps.store.create({ bridge, origin: 'rule', ruleId: rule.id }, this.now()),
     );
@@ -124,6 +175,29 @@ export class BridgeRuleEngine {
     const record = created ?? (await this.deps.store.get(bridge.id));
     this.deps.source.invalidate();
     return record?.status === 'open' ? { open: record.bridge } : undefined;
+  }
+
+  /**
+   * The id of a channel the rule creates, from the provider's own naming (the same in every
+   * container, so racing first events agree); undefined, and the channel left out of the
+   * bridge, when the provider cannot name one now (not configured).
+   */
+  private createdChannelId(
+    rule: BridgeRule,
+    channel: RuleChannel,
+    key: string,
+    settings: SecretValues,
+  ): string | undefined {
+    const part = this.deps.creation?.[channel.provider];
+    const id = part && !('unsupported' in part) ? part.channelId(key, settings) : undefined;
+    const format = this.deps.formats[channel.provider];
+    if (id !== undefined && (!format || format.pattern.test(id))) return id;
+    this.deps.log.warn('rule cannot name a channel to create; the bridge opens without it', {
+      rule: rule.id,
+      provider: channel.provider,
+    });
+    this.deps.metrics.count('PortalChannelsLeftOut', { rule: rule.id });
+    return undefined;
   }
 
   private now(): Date {

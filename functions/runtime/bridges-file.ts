@@ -34,7 +34,7 @@ export function loadBridgesDocument(env: NodeJS.ProcessEnv = process.env): Bridg
   }
   return {
     bridges: parseBridges(json, file),
-    rules: parseBridgeRules(json, PROVIDERS.channelIdFormats(), file),
+    rules: parseBridgeRules(json, PROVIDERS.channelIdFormats(), file, PROVIDERS.channelCreation()),
   };
 }
 

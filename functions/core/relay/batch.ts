@@ -130,7 +130,7 @@ async function relayLane(
         await parkBeforeStreamGivesUp(deps, {
           event: record.input.event,
           target: lane.target,
-          bridgeId: deps.bridges.get(record.input.event.subject)?.id ?? '',
+          bridgeId: deps.bridges.ofEvent(record.input.event.subject)?.id ?? '',
           error,
         }).catch((parkError: unknown) => markFailed(record, parkError));
       })

@@ -39,6 +39,16 @@ export interface RelayDeps {
    * container) records them instead of calling the provider again.
    */
   unrecorded?: Map<string, Outcome & { attempts: number }>;
+  /**
+   * Whether an event ends its bridge's conversation (its rule closes the bridge on it): the
+   * channels a portal created for the bridge are then closed at their provider.
+   */
+  closes?: (event: CommonEvent) => boolean;
+  /**
+   * Created channels this container knows exist (`provider#channel`), kept for its life: a
+   * delivery to one reads no creation record and makes no creation call.
+   */
+  createdChannels?: Set<string>;
 }
 
 /** A stored event as the relay reads it from the stream. */
