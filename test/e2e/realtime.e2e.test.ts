@@ -178,4 +178,35 @@ describe('real-time relay, end to end on the local runtime', () => {
     expect(fanOutCalls() - before).toBeGreaterThanOrEqual(5);
     for (const client of clients) client.close();
   });
+
+  it('shows a user with many tabs each event before its delivery frames, on every tab', async () => {
+    // Prepare: one user (one app JWT sub) subscribed on twelve connections, as a load test
+    // with one token or a user with many tabs is; the event goes out in FanOut pages here.
+    const tabs = await Promise.all(Array.from({ length: 12 }, () => subscribed('tabby')));
+
+    // Act
+    tabs[0]!.send({
+      action: 'send',
+      bridge: 'support',
+      text: 'many tabs',
+      clientMessageId: 'tabs-1',
+    });
+
+    // Assess: on every tab the event frame, then its four delivery frames (one per target).
+    const ack = await tabs[0]!.waitFor('ack', (f) => f.type === 'ack');
+    const eventId = String(ack.eventId);
+    const ofEvent = (tab: Client) =>
+      tab.frames
+        .filter((f) =>
+          f.type === 'event'
+            ? (f.event as { id: string }).id === eventId
+            : f.type === 'delivery' && f.eventId === eventId,
+        )
+        .map((f) => f.type);
+    for (const tab of tabs) {
+      await eventually('the event and four delivery frames', () => ofEvent(tab).length === 5);
+      expect(ofEvent(tab)).toEqual(['event', 'delivery', 'delivery', 'delivery', 'delivery']);
+    }
+    for (const tab of tabs) tab.close();
+  });
 });

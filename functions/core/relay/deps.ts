@@ -5,6 +5,7 @@ import type { OutboundAdapter } from '../outbound';
 import type { Metrics } from '../ports';
 import type { ProviderName } from '../providers';
 import type { RetryPolicy } from '../retry';
+import type { DeliveryFrames } from './delivery-frames';
 import type {
   Broadcaster,
   DeadLetterQueue,
@@ -49,6 +50,11 @@ export interface RelayDeps {
    * delivery to one reads no creation record and makes no creation call.
    */
   createdChannels?: Set<string>;
+  /**
+   * A batch's queue of `delivery` frames (each after its event's own push, off the lanes);
+   * without it (a replay) a frame is posted before its outcome is returned.
+   */
+  deliveryFrames?: DeliveryFrames;
 }
 
 /** A stored event as the relay reads it from the stream. */
