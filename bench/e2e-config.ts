@@ -4,12 +4,16 @@ export const GITPLE_KEY = 'gitple-webhook-key-bench';
 export const PINGSTREAMS_SECRET = 'pingstreams-project-secret';
 /** The bridge the subscribers join; see benchBridges in bench/e2e-world.ts. */
 export const BENCH_BRIDGE = 'bench';
+/** The sending client's user (its `sub`). */
+export const SENDER_SUB = 'bench-sender';
 
 export interface SubscribeArgs {
   wsUrl: string;
   bridge: string;
   total: number;
   parallel?: number;
+  /** One app JWT `sub` for every subscriber (one user's many connections); distinct if absent. */
+  sub?: string;
 }
 
 export interface SteadyArgs {

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { NpmStartedRuntime } from './e2e-runtime';
-import { BENCH_BRIDGE } from './e2e-config';
+import { BENCH_BRIDGE, SENDER_SUB } from './e2e-config';
 import type { Peer } from './ipc';
 import { median } from './stats';
 
@@ -37,13 +37,19 @@ export function fanOutTimer(peers: Peer, runtime: NpmStartedRuntime) {
   };
 }
 
-export async function subscribeUpTo(peers: Peer, runtime: NpmStartedRuntime, total: number) {
+export async function subscribeUpTo(
+  peers: Peer,
+  runtime: NpmStartedRuntime,
+  total: number,
+  sub?: string,
+) {
   const opened = performance.now();
   const { retries } = await peers.call<{ retries: number }>('subscribe', {
     wsUrl: runtime.info.wsUrl,
     bridge: BENCH_BRIDGE,
     total,
     parallel: 50,
+    ...(sub && { sub }),
   });
   return { seconds: (performance.now() - opened) / 1000, retries };
 }
@@ -78,6 +84,29 @@ export async function fanOutTable(
       `  ${String(size).padStart(5)} subscribers: with seq ${ms(seq)}, raw client ${ms(raw)}, baseline ${ms(direct)}; ratio ${(seq / direct).toFixed(2)} / ${(raw / direct).toFixed(2)}${target}  (runs ${PATHS.map((p) => runs[p].map((v) => v.toFixed(0)).join('/')).join(' | ')}; subscribing ${opened.seconds.toFixed(1)} s, ${opened.retries} retries so far)`,
     );
   }
+}
+
+/**
+ * One user on every connection (one app JWT for all, as a quick load test or the README's
+ * try-it flow hands out): every subscriber is also one of the sender's connections, so it
+ * gets the event's four delivery frames too. A raw client's send, beside the baseline.
+ */
+export async function oneUserFanOut(
+  peers: Peer,
+  runtime: NpmStartedRuntime,
+  time: ReturnType<typeof fanOutTimer>,
+  options: { size: number; runs: number },
+  print: (line: string) => void,
+) {
+  await peers.call('reset');
+  await subscribeUpTo(peers, runtime, options.size, SENDER_SUB);
+  const runs: Record<'raw' | 'direct', number[]> = { raw: [], direct: [] };
+  for (let run = 0; run < options.runs; run += 1)
+    for (const path of ['raw', 'direct'] as const) runs[path].push(await time(path));
+  const [raw, direct] = [median(runs.raw), median(runs.direct)];
+  print(
+    `  ${String(options.size).padStart(5)} connections of the sender's own user: raw client ${ms(raw)}, baseline ${ms(direct)}; ratio ${(raw / direct).toFixed(2)}  (runs ${runs.raw.map((v) => v.toFixed(0)).join('/')} | ${runs.direct.map((v) => v.toFixed(0)).join('/')}; each also gets 4 delivery frames, after the event)`,
+  );
 }
 
 const PATHS: FanOutPath[] = ['seq', 'raw', 'direct'];

@@ -14,6 +14,7 @@ import { gitpleMessage, PROJECT } from '../test/e2e/world';
 import {
   GITPLE_KEY,
   PINGSTREAMS_SECRET,
+  SENDER_SUB,
   type DirectFanOutArgs,
   type FanOutArgs,
   type SteadyArgs,
@@ -115,9 +116,9 @@ async function settle(quietMs = 500, capMs = 30_000) {
 servePeer(
   {
     /** Open subscribers until `total` are subscribed to `bridge`, `parallel` at a time. */
-    subscribe: async ({ wsUrl, bridge, total, parallel = 32 }: SubscribeArgs) => {
+    subscribe: async ({ wsUrl, bridge, total, parallel = 32, sub }: SubscribeArgs) => {
       if (!sender) {
-        sender = await open(wsUrl, 'bench-sender');
+        sender = await open(wsUrl, SENDER_SUB);
         sender.on('message', (data) => {
           if (String(data).includes('"type":"error"')) console.error(`sender: ${String(data)}`);
         });
@@ -126,7 +127,7 @@ servePeer(
         const batch = Math.min(parallel, total - subscribers.length);
         const opened = await Promise.all(
           Array.from({ length: batch }, async (_, i) => {
-            const socket = await open(wsUrl, `sub-${subscribers.length + i}`);
+            const socket = await open(wsUrl, sub ?? `sub-${subscribers.length + i}`);
             await subscribe(socket, bridge, () => (subscribeRetries += 1));
             socket.on('message', onFrame);
             return socket;

@@ -13,7 +13,7 @@
  */
 import { resolve } from 'node:path';
 import type { SteadyResult } from './e2e-config';
-import { fanOutTable, fanOutTimer, subscribeUpTo } from './e2e-fanout';
+import { fanOutTable, fanOutTimer, oneUserFanOut, subscribeUpTo } from './e2e-fanout';
 import type { NpmStartedRuntime } from './e2e-runtime';
 import { startBenchWorld } from './e2e-world';
 import type { Peer } from './ipc';
@@ -52,6 +52,7 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
           `  fan-out: one client "send" -> all subscribers hold the event frame, median of ${o.runs}, vs the direct-post baseline (Query + FanOut posting to each, same runtime):`,
         );
         await fanOutTable(peers, runtime, time, o, print);
+        if (memory) await oneUserFanOut(peers, runtime, time, { size: 1000, runs: o.runs }, print);
         const problems = runtime.problems;
         if (problems.length > 0)
           print(
