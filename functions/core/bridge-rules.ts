@@ -86,23 +86,29 @@ export function ruleOpens(rule: BridgeRule, provider: ProviderName, draft: Event
 
 /**
  * The bridge a rule opens for one channel: that channel, the fixed channels, and a channel of
- * its own for each `create` one, named by `createdId` from the bridge's portal key (left out
- * when `createdId` cannot name it).
+ * its own for each `create` one, named by `createdId` from the bridge's portal key. Undefined
+ * when `createdId` cannot name one: a bridge without the channel its rule creates would stay
+ * that way, since a rule never rewrites the bridge it opened.
  */
 export function ruleBridge(
   rule: BridgeRule,
   provider: ProviderName,
   channelId: string,
   createdId: (channel: RuleChannel, key: string) => string | undefined = () => undefined,
-): Bridge {
+): Bridge | undefined {
   const id = ruleBridgeId(rule.id, provider, channelId);
   let created = 0;
-  const channels = rule.bridge.channels.flatMap((channel): BridgeChannel[] => {
+  const channels: BridgeChannel[] = [];
+  for (const channel of rule.bridge.channels) {
     const { channel: fixed, create, ...rest } = channel;
-    if (!create) return [{ ...rest, channel: fixed! }];
+    if (!create) {
+      channels.push({ ...rest, channel: fixed! });
+      continue;
+    }
     const name = createdId(channel, portalKey(id, created++));
-    return name === undefined ? [] : [{ ...rest, channel: name, create }];
-  });
+    if (name === undefined) return undefined;
+    channels.push({ ...rest, channel: name, create });
+  }
   return {
     id,
     channels: [
