@@ -7,7 +7,8 @@ export const SORT_KEY_BYTES = 1024;
 /**
  * A key within DynamoDB's limit: as it is when it fits, else its prefix and a SHA-256 of it.
  * One over-long channel or event id must never fail a request that carries other keys (a
- * BatchGetItem fails whole); the full values are kept as attributes of the item.
+ * BatchGetItem fails whole). Readers always know the value they look up by; the relay state
+ * also keeps the full values as attributes of its items.
  */
 export function fitKey(prefix: string, value: string, limitBytes: number): string {
   const key = `${prefix}${value}`;
