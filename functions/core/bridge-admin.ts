@@ -12,6 +12,7 @@ import {
 } from './errors';
 import { ifMatchHolds, ifMatchMismatch, parseIfMatch, type IfMatch } from './if-match';
 import type { Logger } from './log';
+import type { ChannelCreationCatalog } from './portals';
 import type { ChannelIdFormat } from './provider-module';
 import type { ProviderName } from './providers';
 
@@ -20,6 +21,8 @@ export interface BridgeAdminDeps {
   /** Invalidated after every write, so this container sees its own change at once. */
   source: BridgeSource;
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>;
+  /** What each provider can create, for channels that name `create` (kept from a rule's bridge). */
+  creation?: ChannelCreationCatalog;
   /** Why a channel is out of the deployment's reach (e.g. no IAM grant for an IVS room). */
   reach?: (provider: ProviderName, channel: string) => string | undefined;
   now?: () => Date;
@@ -130,6 +133,7 @@ export class BridgeAdmin {
         { bridges: [{ ...body, id }] },
         this.deps.formats,
         `PUT /bridges/${id}`,
+        this.deps.creation,
       );
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -156,6 +156,9 @@ export class BridgeRuleEngine {
     const bridge = ruleBridge(rule, provider, channelId, (channel, key) =>
       this.createdChannelId(rule, channel, key, settings),
     );
+    // A channel to create cannot be named yet (its provider is not configured): nothing is
+    // opened, so the conversation's next event, once it can be, opens the whole bridge.
+    if (bridge === undefined) return undefined;
     // A portal's created channel is read too, so it is claimed with the rest: one bridge each.
     const outcome = await this.claims.write(bridge, undefined, () =>
       this.deps.store.create({ bridge, origin: 'rule', ruleId: rule.id }, this.now()),
@@ -179,8 +182,8 @@ export class BridgeRuleEngine {
 
   /**
    * The id of a channel the rule creates, from the provider's own naming (the same in every
-   * container, so racing first events agree); undefined, and the channel left out of the
-   * bridge, when the provider cannot name one now (not configured).
+   * container, so racing first events agree); undefined, and no bridge opened, when the
+   * provider cannot name one now (not configured).
    */
   private createdChannelId(
     rule: BridgeRule,
@@ -192,11 +195,11 @@ export class BridgeRuleEngine {
     const id = part && !('unsupported' in part) ? part.channelId(key, settings) : undefined;
     const format = this.deps.formats[channel.provider];
     if (id !== undefined && (!format || format.pattern.test(id))) return id;
-    this.deps.log.warn('rule cannot name a channel to create; the bridge opens without it', {
+    this.deps.log.warn('rule cannot name a channel to create; no bridge is opened yet', {
       rule: rule.id,
       provider: channel.provider,
     });
-    this.deps.metrics.count('PortalChannelsLeftOut', { rule: rule.id });
+    this.deps.metrics.count('PortalBridgesNotOpened', { rule: rule.id });
     return undefined;
   }
 

@@ -4,8 +4,13 @@ import { ChannelSchema, DIRECTIONS, type Bridge, type BridgeChannel } from './br
 import { ConfigError } from './errors';
 import { EVENT_TYPES } from './event';
 import type { EventDraft } from './inbound';
-import { ChannelCreateSchema, portalKey } from './portals';
-import type { ChannelCreation, ChannelIdFormat } from './provider-module';
+import {
+  ChannelCreateSchema,
+  createdChannelProblem,
+  portalKey,
+  type ChannelCreationCatalog,
+} from './portals';
+import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
 const RegexSchema = v.pipe(
@@ -66,8 +71,7 @@ const RulesSectionSchema = v.object({ rules: v.optional(v.array(RuleSchema), [])
 export type BridgeRule = v.InferOutput<typeof RuleSchema>;
 export type RuleChannel = v.InferOutput<typeof RuleChannelSchema>;
 
-/** Whether providers open channels for portal rules (the registry's `channelCreation()`). */
-export type ChannelCreationCatalog = Readonly<Record<ProviderName, ChannelCreation>>;
+export type { ChannelCreationCatalog } from './portals';
 
 /** A rule's bridge id: the rule and the channel decide it, so every container derives the same. */
 export function ruleBridgeId(ruleId: string, provider: ProviderName, channelId: string): string {
@@ -86,23 +90,29 @@ export function ruleOpens(rule: BridgeRule, provider: ProviderName, draft: Event
 
 /**
  * The bridge a rule opens for one channel: that channel, the fixed channels, and a channel of
- * its own for each `create` one, named by `createdId` from the bridge's portal key (left out
- * when `createdId` cannot name it).
+ * its own for each `create` one, named by `createdId` from the bridge's portal key. Undefined
+ * when `createdId` cannot name one: a bridge without the channel its rule creates would stay
+ * that way, since a rule never rewrites the bridge it opened.
  */
 export function ruleBridge(
   rule: BridgeRule,
   provider: ProviderName,
   channelId: string,
   createdId: (channel: RuleChannel, key: string) => string | undefined = () => undefined,
-): Bridge {
+): Bridge | undefined {
   const id = ruleBridgeId(rule.id, provider, channelId);
   let created = 0;
-  const channels = rule.bridge.channels.flatMap((channel): BridgeChannel[] => {
+  const channels: BridgeChannel[] = [];
+  for (const channel of rule.bridge.channels) {
     const { channel: fixed, create, ...rest } = channel;
-    if (!create) return [{ ...rest, channel: fixed! }];
+    if (!create) {
+      channels.push({ ...rest, channel: fixed! });
+      continue;
+    }
     const name = createdId(channel, portalKey(id, created++));
-    return name === undefined ? [] : [{ ...rest, channel: name, create }];
-  });
+    if (name === undefined) return undefined;
+    channels.push({ ...rest, channel: name, create });
+  }
   return {
     id,
     channels: [
@@ -156,9 +166,8 @@ export function parseBridgeRules(
         );
       }
       if (channel.create) {
-        checkCreated(channel, creation[channel.provider], (field, message) =>
-          at(`bridge.channels.${j}.${field}`, message),
-        );
+        const problem = createdChannelProblem(channel, creation);
+        if (problem) throw at(`bridge.channels.${j}.${problem.field}`, problem.message);
         return;
       }
       const format = formats[channel.provider]!;
@@ -177,35 +186,6 @@ export function parseBridgeRules(
     });
   });
   return result.output.rules;
-}
-
-/**
- * A `create` channel is the bridge's own, so it may be read (`inout`, the replies) or only
- * written (`out`); its provider must open channels, with no more members than it takes.
- */
-function checkCreated(
-  channel: RuleChannel,
-  support: ChannelCreation | undefined,
-  at: (field: string, message: string) => ConfigError,
-): void {
-  if (!support || 'unsupported' in support) {
-    throw at(
-      'create',
-      `${channel.provider} cannot create channels: ${support?.unsupported ?? 'no channel creation'}`,
-    );
-  }
-  if (channel.direction === 'in') {
-    throw at('direction', 'a created channel is written to, so it is "inout" or "out"');
-  }
-  const members = channel.create!.members.length;
-  if (members > support.maxMembers) {
-    throw at(
-      'create.members',
-      support.maxMembers === 0
-        ? `${channel.provider} takes no members when it creates a channel`
-        : `at most ${support.maxMembers} members for ${channel.provider} (${members} given)`,
-    );
-  }
 }
 
 function ruleIdAt(input: unknown, path: string | null): string | undefined {

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ConfigError } from './errors';
 import { firstIssue } from './validation';
 import { EVENT_TYPES, type EventType } from './event';
-import { ChannelCreateSchema } from './portals';
+import { ChannelCreateSchema, createdChannelProblem, type ChannelCreationCatalog } from './portals';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
@@ -132,6 +132,8 @@ export function parseBridgesConfig(
   input: unknown,
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>,
   source = 'bridges.json',
+  /** Checks `create` channels against what each provider can create (else direction only). */
+  creation?: ChannelCreationCatalog,
 ): Bridges {
   const result = v.safeParse(BridgesConfigSchema, input);
   if (!result.success) {
@@ -176,9 +178,10 @@ export function parseBridgesConfig(
           `${source}: bridge "${bridge.id}": ${field}: "${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,
         );
       }
-      if (channel.create && channel.direction === 'in') {
+      const problem = channel.create && createdChannelProblem(channel, creation);
+      if (problem) {
         throw new ConfigError(
-          `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.direction: a created channel is written to, so it is "inout" or "out"`,
+          `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.${problem.field}: ${problem.message}`,
         );
       }
       // Out-only channels are written to, never read: several bridges may share one.

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import type { CommonEvent } from './event';
 import { formatRelayText } from './format';
+import type { ChannelCreation } from './provider-module';
+import type { ProviderName } from './providers';
 
 /**
  * Portals: a rule channel that names `create` in place of a fixed channel gets a channel of
@@ -80,3 +82,43 @@ export function portalName(spec: ChannelCreateSpec, event: CommonEvent): string 
  * provider call.
  */
 export const CHANNEL_CREATION_EVENT = 'channel#created';
+
+/** Whether providers open channels for portal rules (the registry's `channelCreation()`). */
+export type ChannelCreationCatalog = Readonly<Record<ProviderName, ChannelCreation>>;
+
+/**
+ * What is wrong with a channel that names `create` (a rule's, or a bridge's that a rule opened
+ * and an operator or the file writes back): it is written to, so `inout` or `out`, and its
+ * provider must open channels, with no more members than it takes. Undefined when nothing is;
+ * without a catalog only the direction is checked.
+ */
+export function createdChannelProblem(
+  channel: { provider: ProviderName; direction: string; create?: ChannelCreateSpec },
+  catalog: ChannelCreationCatalog | undefined,
+): { field: string; message: string } | undefined {
+  if (channel.direction === 'in') {
+    return {
+      field: 'direction',
+      message: 'a created channel is written to, so it is "inout" or "out"',
+    };
+  }
+  if (catalog === undefined) return undefined;
+  const support = Object.hasOwn(catalog, channel.provider) ? catalog[channel.provider] : undefined;
+  if (!support || 'unsupported' in support) {
+    return {
+      field: 'create',
+      message: `${channel.provider} cannot create channels: ${support?.unsupported ?? 'no channel creation'}`,
+    };
+  }
+  const members = channel.create?.members.length ?? 0;
+  if (members > support.maxMembers) {
+    return {
+      field: 'create.members',
+      message:
+        support.maxMembers === 0
+          ? `${channel.provider} takes no members when it creates a channel`
+          : `at most ${support.maxMembers} members for ${channel.provider} (${members} given)`,
+    };
+  }
+  return undefined;
+}

@@ -26,6 +26,7 @@ import {
   bumpRevisionUpdate,
   seedBridgeUpdate,
 } from '../definitions/bridge-seed';
+import { fitKey, PARTITION_KEY_BYTES } from './dynamo-keys';
 
 type Item = Record<string, AttributeValue>;
 
@@ -318,8 +319,12 @@ function holding(bridgeId: string, writer: string, at: number): Item {
   };
 }
 
+/** The claim's key: the channel (`provider#channel`), or its SHA-256 when too long for a key. */
 function claimKey(channel: ClaimedChannel): Item {
-  return { pk: { S: channelKey(channel.provider, channel.channel) }, sk: { S: CLAIM_SK } };
+  return {
+    pk: { S: fitKey('', channelKey(channel.provider, channel.channel), PARTITION_KEY_BYTES) },
+    sk: { S: CLAIM_SK },
+  };
 }
 
 /** A claim item; a released one (a husk without `bridgeId`) reads as no claim. */

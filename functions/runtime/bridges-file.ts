@@ -40,5 +40,10 @@ export function loadBridgesDocument(env: NodeJS.ProcessEnv = process.env): Bridg
 
 /** Validate a bridges document against the registered providers' channel formats. */
 export function parseBridges(input: unknown, source = 'bridges.json'): Bridges {
-  return parseBridgesConfig(input, PROVIDERS.channelIdFormats(), source);
+  return parseBridgesConfig(
+    input,
+    PROVIDERS.channelIdFormats(),
+    source,
+    PROVIDERS.channelCreation(),
+  );
 }

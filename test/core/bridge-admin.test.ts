@@ -4,16 +4,23 @@ import { CachedBridgeSource } from '../../functions/core/bridge-source';
 import {
   ConflictError,
   NotFoundError,
+  ValidationError,
   PreconditionFailedError,
   PreconditionRequiredError,
 } from '../../functions/core/errors';
 import { MemoryBridgeStore } from '../../functions/core/memory-bridge-store';
 import { PROVIDERS } from '../../functions/providers';
+import { parseBridges } from '../../functions/runtime/bridges-file';
 
 function setup() {
   const store = new MemoryBridgeStore();
   const source = new CachedBridgeSource(store);
-  const admin = new BridgeAdmin({ store, source, formats: PROVIDERS.channelIdFormats() });
+  const admin = new BridgeAdmin({
+    store,
+    source,
+    formats: PROVIDERS.channelIdFormats(),
+    creation: PROVIDERS.channelCreation(),
+  });
   return { store, source, admin };
 }
 
@@ -178,5 +185,63 @@ describe('BridgeAdmin: a channel that is read belongs to one bridge', () => {
 
     expect(refused).toBeInstanceOf(ConflictError);
     expect(refused.message).toContain('channel already belongs to bridge "support"');
+  });
+});
+
+describe('BridgeAdmin: channels a portal creates', () => {
+  it('keeps `create` where the provider creates channels, and refuses it where it cannot or with members it does not take', async () => {
+    // Prepare
+    const { admin } = setup();
+    const create = { name: '{sender}', members: ['agent-1'] };
+    const pingstreams = 'support-group-65f1c0ffee0000000000abcd-0d9f3c1e2b4a4f6e8a7b9c0d1e2f3a4b';
+    const ivs = 'arn:aws:ivschat:eu-west-1:123456789012:room/AbCdEf123456';
+
+    // Act
+    const kept = await admin.put(
+      'portal',
+      { channels: [{ provider: 'gitple', channel: 'portal-1', create }] },
+      undefined,
+    );
+    const onIvs = await refusal(
+      admin.put('on-ivs', { channels: [{ provider: 'ivs', channel: ivs, create }] }, undefined),
+    );
+    const withMembers = await refusal(
+      admin.put(
+        'ps',
+        { channels: [{ provider: 'pingstreams', channel: pingstreams, create }] },
+        undefined,
+      ),
+    );
+
+    // Assess
+    expect(kept.view.bridge.channels[0]).toMatchObject({ create });
+    expect(onIvs).toBeInstanceOf(ValidationError);
+    expect((onIvs as Error).message).toMatch(/channels\.0\.create: ivs cannot create channels/);
+    expect(withMembers).toBeInstanceOf(ValidationError);
+    expect((withMembers as Error).message).toMatch(
+      /channels\.0\.create\.members: pingstreams takes no members/,
+    );
+    expect((await admin.list()).map((v) => v.id)).toEqual(['portal']);
+  });
+
+  it('the bridges file is held to the same: `create` where its provider cannot create stops the deployment', () => {
+    const file = {
+      bridges: [
+        {
+          id: 'portal',
+          channels: [
+            {
+              provider: 'tigerconnect',
+              channel: 'e9fe5f3a-f7cf-4278-8aca-0b558b5c90ad',
+              create: {},
+            },
+          ],
+        },
+      ],
+    };
+
+    expect(() => parseBridges(file, 'bridges.json')).toThrow(
+      /bridges\.json: bridge "portal": bridges\.0\.channels\.0\.create: tigerconnect cannot create channels/,
+    );
   });
 });

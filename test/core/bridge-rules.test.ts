@@ -326,10 +326,11 @@ describe('portal rules: a channel of its own per bridge, created at the target',
     expect(await store.readClaim({ provider: 'gitple', channel: 'room-7' })).toBeUndefined();
   });
 
-  it('leave a created channel out, counted, when its provider cannot name one yet', async () => {
-    // Prepare
+  it('open nothing, counted, while the provider cannot name the channel to create; the next event once it can opens the whole bridge', async () => {
+    // Prepare: Pingstreams names a request from its project id, missing at first.
     const store = new MemoryBridgeStore();
     const metrics = memoryMetrics();
+    let settings: Record<string, string> = {};
     const engine = new BridgeRuleEngine(
       parse(withChannel({ provider: 'pingstreams', create: {} }))().map((rule) => ({
         ...rule,
@@ -340,23 +341,30 @@ describe('portal rules: a channel of its own per bridge, created at the target',
         source: new CachedBridgeSource(store),
         formats: FORMATS,
         creation: CREATION,
-        settings: async () => ({}),
+        settings: async () => settings,
         log: createLogger({}, { sink: () => undefined }),
         metrics,
       },
     );
+    const event = [{ ...first[0]!, channel: { id: 'room-42' } }];
 
     // Act
-    const snapshot = await engine.open(
-      'gitple',
-      [{ ...first[0]!, channel: { id: 'room-42' } }],
-      none,
-    );
+    const before = await engine.open('gitple', event, none);
+    const stored = await store.list();
+    const claim = await store.readClaim({ provider: 'gitple', channel: 'room-42' });
+    settings = { PINGSTREAMS_PROJECT_ID: '65f1c0ffee0000000000abcd' };
+    const after = await engine.open('gitple', event, none);
 
     // Assess
-    const opened = snapshot.forChannel('gitple', 'room-42')?.bridge;
-    expect(opened?.channels.map((c) => c.provider)).toEqual(['gitple']);
-    expect(metrics.counts.get('PortalChannelsLeftOut|rule=ps-portal')).toBe(1);
+    expect(before.forChannel('gitple', 'room-42')).toBeUndefined();
+    expect(stored).toEqual([]);
+    expect(claim).toBeUndefined();
+    expect(metrics.counts.get('PortalBridgesNotOpened|rule=ps-portal')).toBe(1);
+    const opened = after.forChannel('gitple', 'room-42')?.bridge;
+    expect(opened?.channels.map((c) => c.provider)).toEqual(['gitple', 'pingstreams']);
+    expect(opened?.channels[1]?.channel).toMatch(
+      /^support-group-65f1c0ffee0000000000abcd-[0-9a-f]{32}$/,
+    );
   });
 
   it('look a fresh channel of a portal provider up against the table before storing it unbridged', async () => {

@@ -170,6 +170,24 @@ describe('portal rules, end to end on the local runtime', () => {
         ? true
         : undefined,
     );
+    // Pingstreams reports the bot's copy of the reply in the request too: an echo, which must
+    // not go back to the channel the agent wrote it in.
+    const psCopy = toRequest('hello first visitor')[0]!;
+    const delivery = fixture<{ body: { payload: Record<string, unknown> } }>(
+      'pingstreams/webhook-message-create.json',
+    ).body;
+    const psEcho = await world.postWebhook('pingstreams', {
+      ...delivery,
+      payload: {
+        ...delivery.payload,
+        _id: psCopy._id,
+        recipient: first,
+        text: psCopy.text,
+        sender: psCopy.sender,
+        attributes: psCopy.attributes,
+        request: { ...(delivery.payload.request as object), request_id: first },
+      },
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // Assess
@@ -181,6 +199,9 @@ describe('portal rules, end to end on the local runtime', () => {
     expect(toRequest('hello second visitor').map((m) => m.recipient)).toEqual([second]);
     expect(toRequest('hello first visitor')[0]?.text).toBe('Agent One: hello first visitor');
     expect(toRequest('first visitor here')).toHaveLength(0);
+    expect(psEcho.status).toBe(200);
+    expect(((await psEcho.json()) as { stored: string[] }).stored).toHaveLength(1);
+    expect(inChannel(portalOf(first), 'hello first visitor')).toEqual([]);
   });
 
   it('freezes the channel and closes the bridge on request.close; later messages stay out', async () => {

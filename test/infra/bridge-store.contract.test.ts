@@ -204,6 +204,26 @@ describe.each(implementations)('BridgeStore contract: %s', (_name, makeStore) =>
       expect(await store.leave(ROOM_8, 'w3')).toBeUndefined();
     });
 
+    it('claims a channel whose id is longer than a DynamoDB key, apart from one that shares its start', async () => {
+      // Pingstreams request ids have no published length limit; an operator may PUT one.
+      const store = await makeStore();
+      const long = (end: string) => ({
+        provider: 'pingstreams',
+        channel: `support-group-p-${'a'.repeat(3000)}${end}`,
+      });
+
+      const first = await store.claim(long('1'), 'a', 'w1', AT);
+      const other = await store.claim(long('2'), 'b', 'w2', AT);
+      const left = await store.leave(long('1'), 'w1');
+      const released = await store.release(long('1'), left!.seq, LATER);
+
+      expect(first).toMatchObject({ ...long('1'), bridgeId: 'a', writers: ['w1'] });
+      expect(other).toMatchObject({ ...long('2'), bridgeId: 'b' });
+      expect(released).toBe(true);
+      expect(await store.readClaim(long('1'))).toBeUndefined();
+      expect(await store.readClaim(long('2'))).toMatchObject({ bridgeId: 'b' });
+    });
+
     it('a released channel is claimed afresh, its seq still growing (no seq is reused)', async () => {
       const store = await makeStore();
       const first = (await store.claim(ROOM_8, 'a', 'w1', AT))!;

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Bridges, type Bridge } from '../../../functions/core/bridges';
 import { ProviderError } from '../../../functions/core/errors';
 import type { CommonEvent } from '../../../functions/core/event';
-import type { ChannelCreationRequest, DeliveryTarget } from '../../../functions/core/outbound';
+import type {
+  ChannelCreationRequest,
+  DeliveryTarget,
+  OutboundMessage,
+} from '../../../functions/core/outbound';
 import { CHANNEL_CREATION_EVENT } from '../../../functions/core/portals';
 import { relayBatch, replayDeadLetter } from '../../../functions/core/relay';
 import { batchRecord, RecordingAdapter, relayWorld } from '../../support/relay-world';
@@ -24,6 +28,16 @@ class ChannelAdapter extends RecordingAdapter {
   }
   async closeChannel(target: DeliveryTarget) {
     this.closed.push(target.channel);
+    this.order.push(`close ${target.channel}`);
+  }
+  /** Sends and closes in the order they reached the provider. */
+  order: string[] = [];
+  override async send(target: DeliveryTarget, message: OutboundMessage) {
+    // A send that takes a while: a close that did not wait for it would overtake it.
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    const sent = await super.send(target, message);
+    this.order.push(`send ${message.text}`);
+    return sent;
   }
 }
 
@@ -172,8 +186,7 @@ describe('portal channels in the relay', () => {
 
     // Assess
     expect(failures).toEqual([]);
-    expect(world.gitple.sent.map((s) => s.message.text)).toEqual(['Ana: words 1']);
-    expect(world.gitple.closed).toEqual([BRIDGE]);
+    expect(world.gitple.order).toEqual(['send Ana: words 1', `close ${BRIDGE}`]);
     expect(await world.state.getDelivery(frozen.id, CREATED)).toMatchObject({
       status: 'delivered',
       detail: 'the conversation ended: channel closed',
