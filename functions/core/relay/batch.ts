@@ -78,7 +78,7 @@ const pushedBridges = (partitions: readonly PartitionLanes[], deps: RelayDeps) =
     partitions.flatMap(({ partition }) =>
       partition
         .map((record) => record.input.event.subject)
-        .filter((subject) => deps.bridges.get(subject)),
+        .filter((subject) => deps.bridges.ofEvent(subject)),
     ),
   ),
 ];
@@ -158,8 +158,8 @@ async function readDeliveries(
   const keysOf = ({ partition, laneByTarget }: PartitionLanes) => [
     ...partition.flatMap((record) => [
       { eventId: record.input.event.id, target: HAND_BACKS_TARGET },
-      // Only a bridge's own events are pushed to its clients.
-      ...(deps.bridges.get(record.input.event.subject)
+      // Only a bridge's own events are pushed to its clients (closed by its rule since included).
+      ...(deps.bridges.ofEvent(record.input.event.subject)
         ? [{ eventId: record.input.event.id, target: webTarget(record) }]
         : []),
     ]),

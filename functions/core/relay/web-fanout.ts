@@ -36,7 +36,7 @@ export async function pushToClients(
   // A stream retry must not push the same event to the clients twice.
   const toPush = partition.filter(
     (record) =>
-      deps.bridges.get(record.input.event.subject) &&
+      deps.bridges.ofEvent(record.input.event.subject) &&
       !known.has(deliveryKey(record.input.event.id, webTarget(record))),
   );
   // Before the lanes start: their delivery frames go out after these pushes.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bridges, type Bridge } from '../../../functions/core/bridges';
+import type { MemoryBroadcaster } from '../../../functions/core/memory';
 import { ProviderError } from '../../../functions/core/errors';
 import type { CommonEvent } from '../../../functions/core/event';
 import type {
@@ -193,6 +194,11 @@ describe('portal channels in the relay', () => {
     });
     // Only the created channel is closed: the conversation's own channel is not a target.
     expect(world.pingstreams.calls).toHaveLength(0);
+    // The bridge's own clients still get both events, the one that closed it included.
+    const pushed = (world.deps.broadcaster as MemoryBroadcaster).frames.flatMap((f) =>
+      f.type === 'event' ? [f.event.id] : [],
+    );
+    expect(pushed).toEqual([requestEvent(1).id, frozen.id]);
   });
 
   it('leaves a created channel open, and says so, where the provider cannot close one', async () => {
