@@ -209,4 +209,28 @@ describe('real-time relay, end to end on the local runtime', () => {
     }
     for (const tab of tabs) tab.close();
   });
+
+  it("lets a raw client's refused send hold up none of the sends after it", async () => {
+    // Prepare
+    const ivan = await subscribed('ivan');
+    const before = world.bridge.lines.length;
+
+    // Act: a send refused before its turn (no such bridge), then one that is fine.
+    ivan.send({ action: 'send', bridge: 'no-such-bridge', text: 'lost', clientMessageId: 'r-1' });
+    ivan.send({
+      action: 'send',
+      bridge: 'support',
+      text: 'after a refusal',
+      clientMessageId: 'r-2',
+    });
+
+    // Assess: the second one did not wait out the gate's limit behind the refused one.
+    await ivan.waitFor('the refusal', (f) => f.type === 'error' && f.clientMessageId === 'r-1');
+    await ivan.waitFor('the ack', (f) => f.type === 'ack' && f.clientMessageId === 'r-2');
+    const waited = world.bridge.lines
+      .slice(before)
+      .filter((line) => line.includes('still in progress'));
+    expect(waited).toEqual([]);
+    ivan.close();
+  });
 });
