@@ -4,14 +4,16 @@ export const GITPLE_KEY = 'gitple-webhook-key-bench';
 export const PINGSTREAMS_SECRET = 'pingstreams-project-secret';
 /** The bridge the subscribers join; see benchBridges in bench/e2e-world.ts. */
 export const BENCH_BRIDGE = 'bench';
-/** The WebSocket route of the direct-post baseline (bench/direct-fanout.ts). */
-export const DIRECT_ROUTE = 'benchDirect';
+/** The sending client's user (its `sub`). */
+export const SENDER_SUB = 'bench-sender';
 
 export interface SubscribeArgs {
   wsUrl: string;
   bridge: string;
   total: number;
   parallel?: number;
+  /** One app JWT `sub` for every subscriber (one user's many connections); distinct if absent. */
+  sub?: string;
 }
 
 export interface SteadyArgs {
@@ -41,5 +43,20 @@ export interface SteadyResult {
 export interface FanOutArgs {
   frame: unknown;
   marker: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The direct-post baseline in the same runtime: Query the bridge's subscribers, then one
+ * FanOut invocation (Lambda Invoke API) posts the frame to each at the relay's concurrency,
+ * with the same management client, gateway and clients; no event store, no stream.
+ */
+export interface DirectFanOutArgs {
+  marker: string;
+  bridge: string;
+  dynamoEndpoint: string;
+  stateTable: string;
+  /** Where the Lambda Invoke API is served (the runtime's HTTP API). */
+  invokeEndpoint: string;
   timeoutMs?: number;
 }

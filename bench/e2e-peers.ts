@@ -3,7 +3,10 @@
  * bench/e2e-world.ts): the three fake provider servers behind recording proxies, the WebSocket
  * subscribers and the webhook poster. Times are taken on the system-wide monotonic clock.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import WebSocket from 'ws';
+import { DynamoConnectionStore } from '../functions/infra/dynamo-connections';
 import { startFakeGitplePlatform } from '../test/support/fake-gitple-platform';
 import { startFakePingstreamsAuth } from '../test/support/fake-pingstreams-auth';
 import { startFakeTigerConnect } from '../test/support/fake-tigerconnect';
@@ -11,6 +14,8 @@ import { gitpleMessage, PROJECT } from '../test/e2e/world';
 import {
   GITPLE_KEY,
   PINGSTREAMS_SECRET,
+  SENDER_SUB,
+  type DirectFanOutArgs,
   type FanOutArgs,
   type SteadyArgs,
   type SteadyResult,
@@ -73,6 +78,33 @@ function arrivalsOf(marker: string, count: number, timeoutMs: number): Promise<n
   });
 }
 
+/** From `trigger` until every subscriber holds the event frame carrying `marker`, in ms. */
+async function timedFanOut(marker: string, timeoutMs: number, trigger: () => Promise<void>) {
+  await settle();
+  const started = monoMs();
+  const arrived = arrivalsOf(marker, subscribers.length, timeoutMs);
+  await trigger();
+  const times = await arrived;
+  const last = Math.max(...times.slice(0, subscribers.length));
+  arrivals.delete(marker);
+  return last - started;
+}
+
+let direct: { endpoint: string; store: DynamoConnectionStore; lambda: LambdaClient } | undefined;
+const local = { region: 'us-east-1', credentials: { accessKeyId: 'b', secretAccessKey: 'b' } };
+
+function directClients(args: DirectFanOutArgs) {
+  if (direct?.endpoint !== args.invokeEndpoint) {
+    const dynamo = new DynamoDBClient({ ...local, endpoint: args.dynamoEndpoint });
+    direct = {
+      endpoint: args.invokeEndpoint,
+      store: new DynamoConnectionStore(dynamo, args.stateTable),
+      lambda: new LambdaClient({ ...local, endpoint: args.invokeEndpoint }),
+    };
+  }
+  return direct;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Until no frame has arrived for `quietMs` (delivery frames of the last run still landing). */
@@ -84,9 +116,9 @@ async function settle(quietMs = 500, capMs = 30_000) {
 servePeer(
   {
     /** Open subscribers until `total` are subscribed to `bridge`, `parallel` at a time. */
-    subscribe: async ({ wsUrl, bridge, total, parallel = 32 }: SubscribeArgs) => {
+    subscribe: async ({ wsUrl, bridge, total, parallel = 32, sub }: SubscribeArgs) => {
       if (!sender) {
-        sender = await open(wsUrl, 'bench-sender');
+        sender = await open(wsUrl, SENDER_SUB);
         sender.on('message', (data) => {
           if (String(data).includes('"type":"error"')) console.error(`sender: ${String(data)}`);
         });
@@ -95,7 +127,7 @@ servePeer(
         const batch = Math.min(parallel, total - subscribers.length);
         const opened = await Promise.all(
           Array.from({ length: batch }, async (_, i) => {
-            const socket = await open(wsUrl, `sub-${subscribers.length + i}`);
+            const socket = await open(wsUrl, sub ?? `sub-${subscribers.length + i}`);
             await subscribe(socket, bridge, () => (subscribeRetries += 1));
             socket.on('message', onFrame);
             return socket;
@@ -200,14 +232,32 @@ servePeer(
     },
 
     /** One frame from the sender connection; ms until every subscriber holds the event. */
-    fanOut: async ({ frame, marker, timeoutMs = 120_000 }: FanOutArgs) => {
-      await settle();
-      const started = monoMs();
-      sender!.send(JSON.stringify(frame));
-      const times = await arrivalsOf(marker, subscribers.length, timeoutMs);
-      const last = Math.max(...times.slice(0, subscribers.length));
-      arrivals.delete(marker);
-      return last - started;
+    fanOut: ({ frame, marker, timeoutMs = 120_000 }: FanOutArgs) =>
+      timedFanOut(marker, timeoutMs, async () => sender!.send(JSON.stringify(frame))),
+
+    /** The direct-post baseline (DirectFanOutArgs), timed the same way. */
+    directFanOut: (args: DirectFanOutArgs) =>
+      timedFanOut(args.marker, args.timeoutMs ?? 120_000, async () => {
+        const { store, lambda } = directClients(args);
+        const connectionIds = await store.subscribers(args.bridge);
+        const frame = JSON.stringify({
+          type: 'event',
+          event: { id: `direct-${args.marker}`, data: { message: { text: args.marker } } },
+        });
+        const page = { bridgeId: args.bridge, connectionIds, frame };
+        const answer = await lambda.send(
+          new InvokeCommand({ FunctionName: 'FanOut', Payload: Buffer.from(JSON.stringify(page)) }),
+        );
+        if (answer.FunctionError) throw new Error(`FanOut failed: ${answer.FunctionError}`);
+      }),
+
+    /** Close every client, for the next runtime. */
+    reset: async () => {
+      for (const socket of [...subscribers.splice(0), sender]) socket?.terminate();
+      sender = undefined;
+      direct = undefined;
+      arrivals.clear();
+      return null;
     },
   },
   async () => {

@@ -1,19 +1,23 @@
 /**
- * End-to-end bench through the real local runtime (see bench/e2e-world.ts):
- * 1. latency: webhooks at a steady rate to a bridge with 10 WebSocket subscribers and three
- *    provider targets; webhook POST start -> each subscriber holds the `event` frame, and
- *    -> each provider server received the relayed message;
- * 2. fan-out: one `send` from a client, time until all N subscribers hold the `event` frame,
- *    beside the direct-post baseline (bench/direct-fanout.ts) in the same run.
+ * End-to-end bench through the bridge as a user runs it: `npm start` in its own process
+ * (bench/e2e-runtime.ts), first with a fresh data folder (the README's start), then with
+ * `--memory`; the peers (provider servers, WebSocket clients, webhook poster) in another.
+ * 1. the first message after start: one raw client's `send` -> 10 subscribers hold it;
+ * 2. latency (data folder only): webhooks at a steady rate to a bridge with 10 WebSocket
+ *    subscribers and three provider targets; webhook POST start -> each subscriber holds the
+ *    `event` frame, and -> each provider server received the relayed message;
+ * 3. fan-out (bench/e2e-fanout.ts): one `send` -> all N subscribers hold the `event` frame,
+ *    with and without the client's `seq`, beside the direct-post baseline in the same run.
  * Run alone: npx tsx bench/e2e.ts [--duration 20] [--rate 100] [--sizes 10,100,1000,5000]
  *   [--runs 5] [--provider-latency 0] [--warmup 10]
  */
-import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { DEFAULT_SEND_ORDER } from '../functions/core/send-order';
-import { BENCH_BRIDGE, DIRECT_ROUTE, type SteadyResult } from './e2e-config';
+import type { SteadyResult } from './e2e-config';
+import { fanOutTable, fanOutTimer, oneUserFanOut, subscribeUpTo } from './e2e-fanout';
+import type { NpmStartedRuntime } from './e2e-runtime';
 import { startBenchWorld } from './e2e-world';
-import { median, summary } from './stats';
+import type { Peer } from './ipc';
+import { summary } from './stats';
 
 export interface E2eOptions {
   durationSeconds: number;
@@ -27,117 +31,85 @@ export interface E2eOptions {
 
 export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise<void> {
   const world = await startBenchWorld({ providerLatencyMs: o.providerLatencyMs });
-  const { bridge, peers } = world;
+  const { peers } = world;
   try {
-    await peers.call('subscribe', {
-      wsUrl: bridge.wsUrl,
-      bridge: BENCH_BRIDGE,
-      total: o.subscribers,
-    });
-    // Warm every Lambda of the path (module load, SDK clients, provider tokens, and V8's
-    // optimised code for the hot paths, which takes a few thousand calls) before timing, at
-    // the measured rate: warm containers are what a steady load meets on AWS too.
-    const steadyFor = (seconds: number, runId: number) =>
-      peers.call<SteadyResult>('steady', {
-        httpUrl: bridge.httpUrl,
-        rate: o.rate,
-        durationMs: seconds * 1000,
-        runId,
-      });
-    const warm = await steadyFor(o.warmupSeconds, 1);
-    print(
-      `warm-up (not counted below): ${warm.posted} webhooks at ${o.rate}/s right after start; webhook -> subscriber ${summary(warm.subscriberMs)}`,
-    );
-    const steady = await steadyFor(o.durationSeconds, 2);
-    print(
-      `end-to-end latency, real local runtime: ${steady.posted} Gitple webhooks at ${o.rate}/s for ${o.durationSeconds} s, ${o.subscribers} WebSocket subscribers, 3 provider targets`,
-    );
-    print(
-      `  webhook -> subscriber holds the event frame: ${summary(steady.subscriberMs)}  [target p99 <= 50 ms]`,
-    );
-    for (const [provider, samples] of Object.entries(steady.providerMs)) {
-      print(
-        `  webhook -> ${`${provider} server`.padEnd(19)} got the message: ${summary(samples)}  [target p99 <= 50 ms + provider latency]`,
-      );
-    }
-    print(
-      `  provider servers' own latency: ${o.providerLatencyMs} ms injected; measured answer time ${summary(steady.providerServiceMs)}`,
-    );
-    print(
-      `  failed webhook posts ${steady.failedPosts}, frames missing ${steady.missingFrames}, provider copies missing ${steady.missingProviderCopies}; poster fell behind its schedule by up to ${steady.scheduleLateMaxMs.toFixed(1)} ms`,
-    );
-    for (const [status, { count, body }] of Object.entries(steady.failures)) {
-      print(
-        `    ${count} webhook post(s) answered ${status === '0' ? 'nothing' : status}: ${body}`,
-      );
-    }
-
-    print(
-      `fan-out through the whole path (one client "send" with its seq -> all subscribers hold the event frame; median of ${o.runs}) vs direct-post baseline (Query + post each, same gateway and client), same run:`,
-    );
-    let marker = 0;
-    // The sender numbers its sends as @chat-bridge/client does (`seq`); `unnumbered` is a raw
-    // client's frame, which waits out the gateway-time ordering gate (core/send-order.ts).
-    let seq = 0;
-    const timeOne = async (path: 'relay' | 'direct' | 'unnumbered') => {
-      const text = `mk3x${(marker += 1)}`;
-      const send = { action: 'send', bridge: BENCH_BRIDGE, text, clientMessageId: text };
-      const frame =
-        path === 'direct'
-          ? { action: DIRECT_ROUTE, bridge: BENCH_BRIDGE, text }
-          : path === 'relay'
-            ? { ...send, seq: (seq += 1) }
-            : send;
-      return peers.call<number>('fanOut', { frame, marker: text, timeoutMs: 300_000 });
-    };
-    // Each process holds one descriptor per subscriber (the bridge the server side, the peers
-    // the client side), plus pools and files: stay clear of the soft limit rather than raise it.
-    const fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-    const cap = Number.isFinite(fdLimit) ? fdLimit - 1000 : Infinity;
-    for (const wanted of o.sizes) {
-      const size = Math.min(wanted, cap);
-      if (size < wanted) {
+    for (const memory of [false, true]) {
+      const how = memory ? 'npm start -- --memory' : 'npm start (a fresh data folder)';
+      const started = performance.now();
+      const runtime = await world.startRuntime(memory);
+      try {
         print(
-          `  ${wanted} subscribers: capped at ${size} by the open-file limit (ulimit -n ${fdLimit})`,
+          `${how}: runtime.json written ${(performance.now() - started).toFixed(0)} ms after the command`,
         );
-      }
-      const opened = performance.now();
-      const { retries } = await peers.call<{ retries: number }>('subscribe', {
-        wsUrl: bridge.wsUrl,
-        bridge: BENCH_BRIDGE,
-        total: size,
-      });
-      const openSeconds = (performance.now() - opened) / 1000;
-      if (size === o.sizes[0]) {
-        // Warm both paths' Lambdas and connection pools before the first timed run.
-        await timeOne('relay');
-        await timeOne('direct');
-      }
-      const relay: number[] = [];
-      const direct: number[] = [];
-      // Interleaved, so both paths see the same machine load.
-      for (let run = 0; run < o.runs; run += 1) {
-        relay.push(await timeOne('relay'));
-        direct.push(await timeOne('direct'));
-      }
-      const [full, base] = [median(relay), median(direct)];
-      if (size === o.sizes[0]) {
-        const raw: number[] = [];
-        for (let run = 0; run < o.runs; run += 1) raw.push(await timeOne('unnumbered'));
+        await subscribeUpTo(peers, runtime, o.subscribers);
+        const time = fanOutTimer(peers, runtime);
+        const first = await time('raw');
         print(
-          `  ${String(size).padStart(5)} subscribers, a send without seq (raw client: ordered by gateway time, ${DEFAULT_SEND_ORDER.graceMs} ms grace): ${median(raw).toFixed(0)} ms`,
+          `  first message after start: a raw client's send -> ${o.subscribers} subscribers hold it in ${first.toFixed(0)} ms`,
         );
+        if (!memory) await latency(peers, runtime, o, print);
+        print(
+          `  fan-out: one client "send" -> all subscribers hold the event frame, median of ${o.runs}, vs the direct-post baseline (Query + FanOut posting to each, same runtime):`,
+        );
+        await fanOutTable(peers, runtime, time, o, print);
+        if (memory) await oneUserFanOut(peers, runtime, time, { size: 1000, runs: o.runs }, print);
+        const problems = runtime.problems;
+        if (problems.length > 0)
+          print(
+            `  the runtime logged ${problems.length} warning/error line(s), first: ${problems[0]}`,
+          );
+      } finally {
+        await runtime.close();
+        await peers.call('reset');
       }
-      print(
-        `  ${String(size).padStart(5)} subscribers: full path ${full.toFixed(0).padStart(5)} ms, baseline ${base.toFixed(0).padStart(5)} ms, ratio ${(full / base).toFixed(2)}${size === 1000 ? ' [target <= 1.2]' : ''}  (runs: ${relay.map((v) => v.toFixed(0)).join('/')} vs ${direct.map((v) => v.toFixed(0)).join('/')}; opening ${openSeconds.toFixed(1)} s, ${retries} subscribe retries so far)`,
-      );
-    }
-    const problems = world.problems.filter((line) => line.includes('"error"'));
-    if (problems.length > 0) {
-      print(`  the local runtime logged ${problems.length} error line(s), first: ${problems[0]}`);
     }
   } finally {
     await world.close();
+  }
+}
+
+async function latency(
+  peers: Peer,
+  runtime: NpmStartedRuntime,
+  o: E2eOptions,
+  print = console.log,
+) {
+  // Warm every Lambda of the path (module load, SDK clients, provider tokens, and V8's
+  // optimised code for the hot paths, which takes a few thousand calls) before timing, at
+  // the measured rate: warm containers are what a steady load meets on AWS too.
+  const steadyFor = (seconds: number, runId: number) =>
+    peers.call<SteadyResult>('steady', {
+      httpUrl: runtime.info.httpUrl,
+      rate: o.rate,
+      durationMs: seconds * 1000,
+      runId,
+    });
+  const warm = await steadyFor(o.warmupSeconds, 1);
+  print(
+    `  warm-up (not counted below): ${warm.posted} webhooks at ${o.rate}/s; webhook -> subscriber ${summary(warm.subscriberMs)}`,
+  );
+  const steady = await steadyFor(o.durationSeconds, 2);
+  print(
+    `  end-to-end latency: ${steady.posted} Gitple webhooks at ${o.rate}/s for ${o.durationSeconds} s, ${o.subscribers} WebSocket subscribers, 3 provider targets`,
+  );
+  print(
+    `    webhook -> subscriber holds the event frame: ${summary(steady.subscriberMs)}  [target p99 <= 50 ms]`,
+  );
+  for (const [provider, samples] of Object.entries(steady.providerMs)) {
+    print(
+      `    webhook -> ${`${provider} server`.padEnd(19)} got the message: ${summary(samples)}  [target p99 <= 50 ms + provider latency]`,
+    );
+  }
+  print(
+    `    provider servers' own latency: ${o.providerLatencyMs} ms injected; measured answer time ${summary(steady.providerServiceMs)}`,
+  );
+  print(
+    `    failed webhook posts ${steady.failedPosts}, frames missing ${steady.missingFrames}, provider copies missing ${steady.missingProviderCopies}; poster fell behind its schedule by up to ${steady.scheduleLateMaxMs.toFixed(1)} ms`,
+  );
+  for (const [status, { count, body }] of Object.entries(steady.failures)) {
+    print(
+      `      ${count} webhook post(s) answered ${status === '0' ? 'nothing' : status}: ${body}`,
+    );
   }
 }
 

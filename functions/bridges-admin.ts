@@ -25,8 +25,10 @@ function adminFor(runtime: Runtime): BridgeAdmin {
       store: runtime.bridgeStore,
       source: runtime.bridgeSource,
       formats: runtime.providers.channelIdFormats(),
+      creation: runtime.providers.channelCreation(),
       // What the stack granted (IVS_REACHABLE_ROOMS) is plain configuration, never a secret.
       reach: channelReachOf(runtime.env),
+      log: runtime.log,
     });
     admins.set(runtime, admin);
   }

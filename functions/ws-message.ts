@@ -5,9 +5,10 @@ import {
   parseClientFrame,
   sendSequence,
   toErrorFrame,
+  type ClientRequest,
   type ServerFrame,
 } from './core/client-actions';
-import { inClientSequence, inSendOrder } from './core/send-order';
+import { inClientSequence, inSendOrder, registerEarly } from './core/send-order';
 import { getRelayRuntime } from './runtime/relay-runtime';
 import { withBridges } from './runtime/runtime';
 
@@ -30,9 +31,31 @@ export async function receiveClientFrame(
   const echo = frameEcho(body);
   const seq = sendSequence(body);
   const { requestTimeEpoch, requestId } = event.requestContext;
+  // The frame's reads go out together, before a numbered send waits for its turn: each was
+  // one more round trip in a row before the event was stored (and the push could start).
+  let request: ClientRequest | undefined;
+  let invalid: unknown;
+  try {
+    request = parseClientFrame(body);
+  } catch (error) {
+    invalid = error;
+  }
+  const bridgeIds = request && 'bridge' in request ? [request.bridge] : [];
+  const reads = Promise.all([
+    runtime.connections.get(connectionId),
+    withBridges(runtime.base, bridgeIds),
+  ]);
+  reads.catch(() => undefined); // awaited (and its failure answered) in handle()
+  const ticket = { connectionId, receivedAt: requestTimeEpoch, requestId };
+  // An unnumbered send registers in its connection's order with the reads, not after them.
+  const registered =
+    seq === undefined && request?.action === 'send'
+      ? registerEarly(ticket, runtime.sendOrder)
+      : undefined;
+  let gated = false;
   const handle = async () => {
     try {
-      const connection = await runtime.connections.get(connectionId);
+      const [connection, bridges] = await reads;
       if (!connection) {
         await reply({
           type: 'error',
@@ -42,23 +65,24 @@ export async function receiveClientFrame(
         });
         return;
       }
-      const request = parseClientFrame(body);
+      if (!request) throw invalid;
       await handleClientAction(connection, request, {
-        ...(await withBridges(runtime.base, 'bridge' in request ? [request.bridge] : [])),
+        ...bridges,
         connections: runtime.connections,
         reply,
         receivedAt: requestTimeEpoch,
         // API Gateway invokes once per frame, concurrently: without the client's own `seq`,
         // the gate restores the gateway's order (with it, the whole frame runs in its turn).
-        inSendOrder: (store) =>
-          seq !== undefined
+        inSendOrder: (store) => {
+          gated = true;
+          return seq !== undefined
             ? store()
-            : inSendOrder(
-                { connectionId, receivedAt: requestTimeEpoch, requestId },
-                runtime.sendOrder,
-                store,
-                { log: runtime.base.log },
-              ),
+            : inSendOrder(ticket, runtime.sendOrder, store, {
+                log: runtime.base.log,
+                grace: runtime.sendGrace,
+                ...(registered && { registered }),
+              });
+        },
       });
     } catch (error) {
       const frame = toErrorFrame(error, echo);
@@ -70,6 +94,14 @@ export async function receiveClientFrame(
   await (seq === undefined
     ? handle()
     : inClientSequence(connectionId, seq, runtime.sendOrder, handle, { log: runtime.base.log }));
+  // Refused before the gate (not allowed there, unknown connection): no later send waits on it.
+  if (registered && !gated) {
+    await registered
+      .then(() => runtime.sendOrder.release(ticket))
+      .catch((error: unknown) =>
+        runtime.base.log.warn('send order registration not released', { connectionId, error }),
+      );
+  }
   return { statusCode: 200 };
 }
 

@@ -63,9 +63,11 @@ export const BRIDGES_ACCESS = {
   // CachedBridgeSource: GetItem of the revision item every few seconds, Scan to reload.
   read: { actions: ['dynamodb:GetItem', 'dynamodb:Scan'], on: 'table' },
   // BridgeRuleEngine: the conditional PutItem that opens a bridge, GetItem of the winner when
-  // another delivery opened it first, UpdateItem to close it and to advance the revision.
+  // another delivery opened it first, UpdateItem to close it and to advance the revision;
+  // ChannelClaims: UpdateItem and GetItem of the claim on the channel it reads.
   rules: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' },
-  // BridgeAdmin: list and read, create (PutItem), replace, delete and revision (UpdateItem).
+  // BridgeAdmin: list and read, create (PutItem), replace, delete and revision (UpdateItem);
+  // ChannelClaims: UpdateItem and GetItem of the claims on the channels a bridge reads.
   manage: {
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
     on: 'table',

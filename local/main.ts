@@ -40,6 +40,9 @@ async function main(): Promise<void> {
     httpUrl: bridge.httpUrl,
     wsUrl: bridge.wsUrl,
     invokeEndpoint: bridge.invokeEndpoint,
+    managementEndpoint: bridge.managementEndpoint,
+    dynamoEndpoint: bridge.dynamoEndpoint,
+    tableNames: bridge.tableNames,
     dataDir: bridge.dataDir ?? null,
     appJwtSecret: bridge.devSecrets.find((secret) => secret.name === 'APP_JWT_SECRET')?.value,
   });

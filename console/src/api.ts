@@ -21,6 +21,26 @@ export interface ReplayResult {
   stoppedEarly?: boolean;
 }
 
+export type Direction = 'in' | 'out' | 'inout';
+
+/** One bridge as the operator API takes it (`PUT /bridges/{id}`): the bridges file's format. */
+export interface BridgeDocument {
+  id: string;
+  channels: { provider: string; channel: string; direction?: Direction; mode?: string }[];
+  senderFormat?: string;
+  relay?: string[];
+}
+
+/** One bridge as `GET /bridges` and `GET /bridges/{id}` answer it. */
+export interface BridgeView {
+  id: string;
+  version: number;
+  origin: string;
+  status: string;
+  ruleId?: string;
+  bridge: BridgeDocument;
+}
+
 /** A problem+json answer, shown to the person as its title and detail. */
 export class ApiProblem extends Error {
   override readonly name = 'ApiProblem';
@@ -54,6 +74,33 @@ export class ConsoleApi {
     }
   }
 
+  bridges(): Promise<{ bridges: BridgeView[] }> {
+    return this.call('GET', '/bridges');
+  }
+
+  bridge(id: string): Promise<BridgeView> {
+    return this.call('GET', `/bridges/${encodeURIComponent(id)}`);
+  }
+
+  /** Create (no version) or replace the version read: `If-Match` carries it as its ETag. */
+  putBridge(document: BridgeDocument, version?: number): Promise<BridgeView> {
+    return this.call('PUT', `/bridges/${encodeURIComponent(document.id)}`, {
+      body: document,
+      ...(version !== undefined && { ifMatch: `"${version}"` }),
+    });
+  }
+
+  /** Close (delete) the bridge at the version read. */
+  async deleteBridge(id: string, version: number): Promise<void> {
+    await this.call('DELETE', `/bridges/${encodeURIComponent(id)}`, { ifMatch: `"${version}"` });
+  }
+
+  /** The providers this deployment knows (`GET /health`), for the channel picker. */
+  async providers(): Promise<string[]> {
+    const health = await this.call<{ providers?: Record<string, string> }>('GET', '/health');
+    return Object.keys(health.providers ?? {});
+  }
+
   deadLetters(): Promise<{ letters: DeadLetterSummary[] }> {
     return this.call('GET', '/dead-letters');
   }
@@ -62,10 +109,19 @@ export class ConsoleApi {
     return this.call('POST', `/dead-letters/${encodeURIComponent(messageId)}/replay`);
   }
 
-  private async call<T>(method: string, path: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; ifMatch?: string } = {},
+  ): Promise<T> {
     const response = await fetch(`${this.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token()}` },
+      headers: {
+        authorization: `Bearer ${this.token()}`,
+        ...(options.body !== undefined && { 'content-type': 'application/json' }),
+        ...(options.ifMatch !== undefined && { 'if-match': options.ifMatch }),
+      },
+      ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
     });
     const text = await response.text();
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};

@@ -1,5 +1,6 @@
 import { ChatBridgeClient, type BridgeEvent } from '../../client/src';
 import { ConsoleApi, type DeadLetterSummary } from './api';
+import { BridgesPanel } from './bridges';
 import { byId, cell, DeliveryBoard, eventCells, readClaims } from './view';
 
 const TOKEN_KEY = 'chat-bridge-console-token';
@@ -19,6 +20,7 @@ tokenInput.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
 const token = () => tokenInput.value.trim();
 const api = new ConsoleApi(apiBase, token);
 const board = new DeliveryBoard();
+const bridgesPanel = new BridgesPanel(api);
 let client: ChatBridgeClient | undefined;
 let watching: string | undefined;
 let historyNext: string | null = null;
@@ -36,6 +38,9 @@ function showIdentity(): void {
     : '';
   const operator = claims.roles.includes('operator');
   byId('dead-letters-panel').hidden = !operator;
+  const bridges = byId('bridges-panel');
+  if (operator && bridges.hidden) void bridgesPanel.refresh();
+  bridges.hidden = !operator;
 }
 
 function watch(): void {

@@ -1,6 +1,7 @@
 import { parseBridgesConfig, type Bridge, type Bridges } from './bridges';
 import type { BridgeSource } from './bridge-source';
 import { describeRecord, type BridgeRecord, type BridgeStore } from './bridge-store';
+import { ChannelClaims, readChannels, readsChannel, type ChannelTaken } from './channel-claims';
 import {
   ConfigError,
   ConflictError,
@@ -9,29 +10,42 @@ import {
   PreconditionRequiredError,
   ValidationError,
 } from './errors';
+import { ifMatchHolds, ifMatchMismatch, parseIfMatch, type IfMatch } from './if-match';
+import type { Logger } from './log';
+import type { ChannelCreationCatalog } from './portals';
 import type { ChannelIdFormat } from './provider-module';
-import { channelKey, type ProviderName } from './providers';
+import type { ProviderName } from './providers';
 
 export interface BridgeAdminDeps {
   store: BridgeStore;
   /** Invalidated after every write, so this container sees its own change at once. */
   source: BridgeSource;
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>;
+  /** What each provider can create, for channels that name `create` (kept from a rule's bridge). */
+  creation?: ChannelCreationCatalog;
   /** Why a channel is out of the deployment's reach (e.g. no IAM grant for an IVS room). */
   reach?: (provider: ProviderName, channel: string) => string | undefined;
   now?: () => Date;
+  log?: Logger;
 }
 
 export type BridgeView = ReturnType<typeof describeRecord>;
 
 /**
  * What operators do with bridges (`/bridges` API). Versions are the optimistic lock: replacing
- * needs `If-Match` with the version read, so two operators cannot overwrite each other;
- * deleting takes `If-Match` when given and is unconditional without it (closing a bridge in a
- * hurry must not need a read first).
+ * needs `If-Match` with the version read (RFC 9110 strong comparison, functions/core/if-match.ts),
+ * so two operators cannot overwrite each other; deleting takes `If-Match` when given and is
+ * unconditional without it. Channel claims keep a read channel to one bridge.
  */
 export class BridgeAdmin {
-  constructor(private readonly deps: BridgeAdminDeps) {}
+  private readonly claims: ChannelClaims;
+
+  constructor(private readonly deps: BridgeAdminDeps) {
+    this.claims = new ChannelClaims(deps.store, {
+      ...(deps.now && { now: deps.now }),
+      ...(deps.log && { log: deps.log }),
+    });
+  }
 
   /** Every bridge that is not deleted, closed ones included, by id. */
   async list(): Promise<BridgeView[]> {
@@ -46,45 +60,62 @@ export class BridgeAdmin {
     return describeRecord(await this.existing(id));
   }
 
-  /** Create (no `If-Match`) or replace (`If-Match: <version>`) one bridge. */
+  /**
+   * Create (no `If-Match`) or replace (`If-Match: "<version>"` or `*`) one bridge, with every
+   * channel it reads claimed for it first (`ChannelClaims`): of two writers wanting one
+   * channel, one gets it and the other a 409.
+   */
   async put(
     id: string,
     body: unknown,
     ifMatch: string | undefined,
   ): Promise<{ view: BridgeView; created: boolean }> {
     const bridge = this.validate(id, body);
-    await this.refuseTakenChannels(bridge);
-    const now = this.now();
-    const expected = parseIfMatch(ifMatch);
-    let record: BridgeRecord;
-    let created = false;
-    if (expected === undefined) {
-      const made = await this.deps.store.create({ bridge, origin: 'api' }, now, {
-        overTombstone: true,
-      });
-      if (!made) {
-        const current = await this.deps.store.get(id);
-        throw new PreconditionRequiredError(
-          `bridge "${id}" exists (version ${current?.version ?? '?'}): replacing it needs If-Match with its version`,
-        );
-      }
-      record = made;
-      created = true;
-    } else {
-      const outcome = await this.deps.store.replace(bridge, expected, now);
-      if ('refused' in outcome) throw await this.refusal(id, expected, outcome.refused);
-      record = outcome.replaced;
+    const condition = parseIfMatch(ifMatch);
+    const current = await this.live(id);
+    if (condition === undefined && current) {
+      throw new PreconditionRequiredError(
+        `bridge "${id}" exists (version ${current.version}): replacing it needs If-Match with its version`,
+      );
     }
+    if (condition !== undefined) this.check(id, condition, current);
+    await this.refuseReadElsewhere(bridge);
+    const now = this.now();
+    const outcome = await this.claims.write(bridge, current?.bridge, async () => {
+      if (current === undefined) {
+        return this.deps.store.create({ bridge, origin: 'api' }, now, { overTombstone: true });
+      }
+      const replaced = await this.deps.store.replace(bridge, current.version, now);
+      return 'replaced' in replaced ? replaced.replaced : undefined;
+    });
+    if ('taken' in outcome) throw this.taken(bridge, outcome.taken);
+    if ('refused' in outcome) throw await this.changedMeanwhile(id, condition);
     this.deps.source.invalidate();
-    return { view: describeRecord(record), created };
+    return { view: describeRecord(outcome.written), created: current === undefined };
   }
 
+  /**
+   * Delete (leave a tombstone) and free the channels it read. `If-Match` is optional: given, it
+   * must hold (412); absent, the delete is unconditional — closing a bridge in a hurry must not
+   * need a read first.
+   */
   async delete(id: string, ifMatch: string | undefined): Promise<void> {
-    const expected = parseIfMatch(ifMatch);
+    const condition = parseIfMatch(ifMatch);
+    let expected: number | undefined;
+    if (condition !== undefined) {
+      // A missing bridge is 404 whatever the condition: RFC 9110, section 13.2.1 answers what
+      // the request would get without it.
+      const current = await this.existing(id);
+      this.check(id, condition, current);
+      expected = current.version;
+    }
     const outcome = await this.deps.store.remove(id, expected, this.now());
-    if (outcome === 'missing') throw new NotFoundError(`unknown bridge "${id}"`);
-    if (outcome === 'stale') throw await this.refusal(id, expected!, 'stale');
+    if ('refused' in outcome) {
+      if (outcome.refused === 'missing') throw new NotFoundError(`unknown bridge "${id}"`);
+      throw await this.changedMeanwhile(id, condition);
+    }
     this.deps.source.invalidate();
+    await this.claims.release(outcome.removed);
   }
 
   /** The same validation and messages as the bridges file, on a one-bridge document. */
@@ -102,6 +133,7 @@ export class BridgeAdmin {
         { bridges: [{ ...body, id }] },
         this.deps.formats,
         `PUT /bridges/${id}`,
+        this.deps.creation,
       );
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -121,55 +153,74 @@ export class BridgeAdmin {
     return bridge;
   }
 
-  /** A channel that is read belongs to one open bridge only (as in the file). */
-  private async refuseTakenChannels(bridge: Bridge): Promise<void> {
-    const owners = new Map<string, string>();
-    for (const record of await this.deps.store.list()) {
-      if (record.status !== 'open' || record.bridge.id === bridge.id) continue;
-      for (const c of record.bridge.channels) {
-        if (c.direction !== 'out') owners.set(channelKey(c.provider, c.channel), record.bridge.id);
+  /**
+   * A bridge that reads a channel without a claim (a file bridge, which seeding writes without
+   * claims, or one written before claims existed) keeps it too: found in the snapshot, it is
+   * confirmed with a consistent read, since the snapshot may be up to the cache TTL old.
+   */
+  private async refuseReadElsewhere(bridge: Bridge): Promise<void> {
+    const snapshot = await this.deps.source.current();
+    for (const channel of readChannels(bridge)) {
+      const found = snapshot.forChannel(channel.provider, channel.channel);
+      if (!found || found.bridge.id === bridge.id || found.channel.direction === 'out') continue;
+      if (readsChannel(await this.deps.store.get(found.bridge.id), channel)) {
+        throw this.taken(bridge, { ...channel, owner: found.bridge.id });
       }
     }
-    bridge.channels.forEach((c, j) => {
-      const owner =
-        c.direction === 'out' ? undefined : owners.get(channelKey(c.provider, c.channel));
-      if (owner !== undefined) {
-        throw new ConflictError(
-          `PUT /bridges/${bridge.id}: bridge "${bridge.id}": channels.${j}.channel: channel already belongs to bridge "${owner}"`,
-        );
-      }
-    });
   }
 
-  private async existing(id: string): Promise<BridgeRecord> {
+  private taken(bridge: Bridge, taken: ChannelTaken): ConflictError {
+    return new ConflictError(
+      `PUT /bridges/${bridge.id}: bridge "${bridge.id}": channels.${taken.index}.channel: channel already belongs to bridge "${taken.owner}"`,
+    );
+  }
+
+  /** The record unless it is missing or a tombstone. */
+  private async live(id: string): Promise<BridgeRecord | undefined> {
     const record = await this.deps.store.get(id);
-    if (!record || record.status === 'deleted') throw new NotFoundError(`unknown bridge "${id}"`);
-    return record;
+    return record && record.status !== 'deleted' ? record : undefined;
   }
 
-  private async refusal(id: string, expected: number, why: 'stale' | 'missing') {
-    if (why === 'missing') {
-      return new PreconditionFailedError(
+  /** 412 unless `condition` holds for the bridge as it is. */
+  private check(id: string, condition: IfMatch, current: BridgeRecord | undefined): void {
+    if (current === undefined) {
+      throw new PreconditionFailedError(
         `bridge "${id}" does not exist; create it without If-Match`,
       );
     }
-    const current = await this.deps.store.get(id);
+    if (!ifMatchHolds(condition, current.version)) {
+      throw new PreconditionFailedError(
+        `bridge "${id}" is at version ${current.version}${ifMatchMismatch(condition, current.version)}`,
+      );
+    }
+  }
+
+  /** Another write of this bridge landed between our read and our conditional write. */
+  private async changedMeanwhile(id: string, condition: IfMatch | undefined) {
+    const current = await this.live(id);
+    if (condition === undefined) {
+      return new PreconditionRequiredError(
+        `bridge "${id}" exists (version ${current?.version ?? '?'}): replacing it needs If-Match with its version`,
+      );
+    }
+    try {
+      this.check(id, condition, current);
+    } catch (error) {
+      return error as PreconditionFailedError;
+    }
+    // `*` or a list still holding: it held for the version read, which is gone all the same.
     return new PreconditionFailedError(
-      `bridge "${id}" is at version ${current?.version ?? '?'}, not ${expected}: read it again and retry`,
+      `bridge "${id}" changed while it was being written (now version ${current!.version}): read it again and retry`,
     );
+  }
+
+  private async existing(id: string): Promise<BridgeRecord> {
+    const record = await this.live(id);
+    if (!record) throw new NotFoundError(`unknown bridge "${id}"`);
+    return record;
   }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
-}
-
-/** `If-Match: "3"` (an ETag as `GET` returns it), `W/"3"` or `3`. */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const match = header.trim().match(/^(?:W\/)?"?(\d{1,15})"?$/);
-  if (!match) {
-    throw new ValidationError('If-Match: a bridge version as GET returns it, e.g. "3"', 'If-Match');
-  }
-  return Number(match[1]);
 }

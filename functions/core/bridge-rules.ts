@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { ChannelSchema, DIRECTIONS, type Bridge } from './bridges';
+import { ChannelSchema, DIRECTIONS, type Bridge, type BridgeChannel } from './bridges';
 import { ConfigError } from './errors';
 import { EVENT_TYPES } from './event';
 import type { EventDraft } from './inbound';
+import {
+  ChannelCreateSchema,
+  createdChannelProblem,
+  portalKey,
+  type ChannelCreationCatalog,
+} from './portals';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
@@ -19,6 +25,16 @@ const RegexSchema = v.pipe(
     }
   }, 'not a valid regular expression'),
 );
+
+/**
+ * A channel of the bridge a rule opens: a fixed `channel` shared by every bridge of the rule
+ * (so `out`), or `create`: a channel of its own opened at the provider for each bridge.
+ */
+const RuleChannelSchema = v.object({
+  ...v.omit(ChannelSchema, ['channel', 'create']).entries,
+  channel: v.optional(v.pipe(v.string(), v.minLength(1))),
+  create: v.optional(ChannelCreateSchema),
+});
 
 const RuleSchema = v.object({
   // Short enough that `<rule id>-<16 hex>` is still a bridge id (at most 64 characters).
@@ -38,7 +54,7 @@ const RuleSchema = v.object({
   /** The bridge to open: the event's channel plus these fixed channels. */
   bridge: v.object({
     direction: v.optional(v.picklist(DIRECTIONS), 'inout'),
-    channels: v.optional(v.array(ChannelSchema), []),
+    channels: v.optional(v.array(RuleChannelSchema), []),
     senderFormat: v.optional(v.pipe(v.string(), v.minLength(1)), '[{provider}] {sender}: {text}'),
     relay: v.optional(v.array(v.picklist(EVENT_TYPES)), [
       'chat.message.created',
@@ -53,6 +69,9 @@ const RuleSchema = v.object({
 const RulesSectionSchema = v.object({ rules: v.optional(v.array(RuleSchema), []) });
 
 export type BridgeRule = v.InferOutput<typeof RuleSchema>;
+export type RuleChannel = v.InferOutput<typeof RuleChannelSchema>;
+
+export type { ChannelCreationCatalog } from './portals';
 
 /** A rule's bridge id: the rule and the channel decide it, so every container derives the same. */
 export function ruleBridgeId(ruleId: string, provider: ProviderName, channelId: string): string {
@@ -69,13 +88,36 @@ export function ruleOpens(rule: BridgeRule, provider: ProviderName, draft: Event
   return wanted.every(([key, value]) => Object.hasOwn(meta, key) && String(meta[key]) === value);
 }
 
-/** The bridge a rule opens for one channel. */
-export function ruleBridge(rule: BridgeRule, provider: ProviderName, channelId: string): Bridge {
+/**
+ * The bridge a rule opens for one channel: that channel, the fixed channels, and a channel of
+ * its own for each `create` one, named by `createdId` from the bridge's portal key. Undefined
+ * when `createdId` cannot name one: a bridge without the channel its rule creates would stay
+ * that way, since a rule never rewrites the bridge it opened.
+ */
+export function ruleBridge(
+  rule: BridgeRule,
+  provider: ProviderName,
+  channelId: string,
+  createdId: (channel: RuleChannel, key: string) => string | undefined = () => undefined,
+): Bridge | undefined {
+  const id = ruleBridgeId(rule.id, provider, channelId);
+  let created = 0;
+  const channels: BridgeChannel[] = [];
+  for (const channel of rule.bridge.channels) {
+    const { channel: fixed, create, ...rest } = channel;
+    if (!create) {
+      channels.push({ ...rest, channel: fixed! });
+      continue;
+    }
+    const name = createdId(channel, portalKey(id, created++));
+    if (name === undefined) return undefined;
+    channels.push({ ...rest, channel: name, create });
+  }
   return {
-    id: ruleBridgeId(rule.id, provider, channelId),
+    id,
     channels: [
       { provider, channel: channelId, direction: rule.bridge.direction, mode: 'message' },
-      ...rule.bridge.channels,
+      ...channels,
     ],
     senderFormat: rule.bridge.senderFormat,
     relay: rule.bridge.relay,
@@ -91,6 +133,7 @@ export function parseBridgeRules(
   input: unknown,
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>,
   source = 'bridges.json',
+  creation: ChannelCreationCatalog = {},
 ): BridgeRule[] {
   const result = v.safeParse(RulesSectionSchema, input);
   if (!result.success) {
@@ -116,8 +159,19 @@ export function parseBridgeRules(
       if (!known(channel.provider)) {
         throw at(`bridge.channels.${j}.provider`, `unknown provider "${channel.provider}"`);
       }
+      if ((channel.channel === undefined) === (channel.create === undefined)) {
+        throw at(
+          `bridge.channels.${j}`,
+          'give either "channel" (a fixed channel) or "create" (a channel per bridge)',
+        );
+      }
+      if (channel.create) {
+        const problem = createdChannelProblem(channel, creation);
+        if (problem) throw at(`bridge.channels.${j}.${problem.field}`, problem.message);
+        return;
+      }
       const format = formats[channel.provider]!;
-      if (!format.pattern.test(channel.channel)) {
+      if (!format.pattern.test(channel.channel!)) {
         throw at(
           `bridge.channels.${j}.channel`,
           `"${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,

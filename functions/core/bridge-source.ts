@@ -13,6 +13,12 @@ export interface BridgeSource {
    * rule just created is seen at once by the relay that receives its first event.
    */
   current(required?: readonly string[]): Promise<Bridges>;
+  /**
+   * The snapshot as of now: the table's revision is read (one small consistent read) and the
+   * bridges reloaded if it moved. For a lookup that must not miss a bridge another container
+   * opened a moment ago, e.g. the first reply from a channel a portal rule just created.
+   */
+  latest(): Promise<Bridges>;
   /** Ids of bridges that exist but do not relay (closed by their rule, or deleted). */
   isRetired(id: string): boolean;
   /** Forget the snapshot: this container just wrote a bridge. */
@@ -21,7 +27,12 @@ export interface BridgeSource {
 
 /** A fixed set of bridges (unit tests, `cdk synth`): nothing to refresh. */
 export function staticBridgeSource(bridges: Bridges): BridgeSource {
-  return { current: async () => bridges, isRetired: () => false, invalidate: () => undefined };
+  return {
+    current: async () => bridges,
+    latest: async () => bridges,
+    isRetired: () => false,
+    invalidate: () => undefined,
+  };
 }
 
 export interface BridgeCacheOptions {
@@ -67,7 +78,21 @@ export class CachedBridgeSource implements BridgeSource {
     const now = this.now();
     if (this.snapshot === undefined || now - this.checkedAt >= this.ttlMs) {
       await this.once(() => this.refresh(false));
-    } else if (this.lacksAny(required) && now - this.reloadedAt >= this.minReloadMs) {
+    } else if (this.lacksAny(required)) {
+      // A full reload at most every minReloadMs; in between, the revision tells whether a
+      // bridge was written since (a rule opens one, and bumps the revision, before it stores
+      // the event naming it), so the second of two bridges opened in a row is not missed.
+      if (now - this.reloadedAt >= this.minReloadMs) await this.once(() => this.refresh(true));
+      else return this.latest();
+    }
+    return this.snapshot!;
+  }
+
+  async latest(): Promise<Bridges> {
+    const revision = await this.store.revision();
+    // A refresh already under way may have read an older revision: wait for it, then load
+    // again unless it reached this one (twice at most, so a failing table cannot hold us).
+    for (let tries = 0; tries < 2 && (revision > this.loadedRevision || !this.snapshot); tries++) {
       await this.once(() => this.refresh(true));
     }
     return this.snapshot!;
@@ -83,7 +108,10 @@ export class CachedBridgeSource implements BridgeSource {
   }
 
   private lacksAny(required: readonly string[]): boolean {
-    return required.some((id) => this.snapshot!.get(id) === undefined && !this.retired.has(id));
+    // An unbridged event's subject is its channel key (`provider#channel`), never a bridge id.
+    return required.some(
+      (id) => !id.includes('#') && this.snapshot!.get(id) === undefined && !this.retired.has(id),
+    );
   }
 
   /** Concurrent callers of one container share one refresh. */
@@ -113,7 +141,8 @@ export class CachedBridgeSource implements BridgeSource {
 
   private load(records: readonly BridgeRecord[]): void {
     const open = records.filter((r) => r.status === 'open').map((r) => r.bridge);
-    this.snapshot = new Bridges({ bridges: open });
+    const closed = records.filter((r) => r.status === 'closed').map((r) => r.bridge);
+    this.snapshot = new Bridges({ bridges: open }, closed);
     this.retired = new Set(records.filter((r) => r.status !== 'open').map((r) => r.bridge.id));
   }
 }

@@ -1,4 +1,5 @@
 import type { Bridge } from './bridges';
+import type { ProviderName } from './providers';
 
 /** Who made a bridge: the bridges file, an operator through the API, or a rule on demand. */
 export const BRIDGE_ORIGINS = ['file', 'api', 'rule'] as const;
@@ -27,7 +28,7 @@ export interface BridgeRecord {
 }
 
 export type ReplaceOutcome = { replaced: BridgeRecord } | { refused: 'stale' | 'missing' };
-export type RemoveOutcome = 'deleted' | 'stale' | 'missing';
+export type RemoveOutcome = { removed: BridgeRecord } | { refused: 'stale' | 'missing' };
 export type SeedOutcome = 'written' | 'kept';
 
 /**
@@ -52,16 +53,66 @@ export interface BridgeStore {
   ): Promise<BridgeRecord | undefined>;
   /** Replace an open or closed record whose version is still `expected`. */
   replace(bridge: Bridge, expected: number, now: Date): Promise<ReplaceOutcome>;
-  /** Leave a tombstone; with `expected`, only when that is still the version. */
+  /** Leave a tombstone (returned); with `expected`, only when that is still the version. */
   remove(id: string, expected: number | undefined, now: Date): Promise<RemoveOutcome>;
-  /** Mark an open bridge closed (its rule's close condition); false when not open. */
-  close(id: string, now: Date): Promise<boolean>;
+  /** Close an open bridge (its rule's close condition): the closed record, else undefined. */
+  close(id: string, now: Date): Promise<BridgeRecord | undefined>;
   /**
    * Write the file's version of a bridge unless the record already came from this very
    * version of the file (same `fileHash`): an operator's later change survives redeploys and
    * restarts until the file's own version of the bridge changes.
    */
   seed(bridge: Bridge, fileHash: string, now: Date): Promise<SeedOutcome>;
+
+  // Channel claims (functions/core/channel-claims.ts holds the protocol; these are its
+  // single-item conditional writes, each also advancing the claim's `seq`).
+
+  /** The claim on a channel, read consistently; undefined when nobody holds it. */
+  readClaim(channel: ClaimedChannel): Promise<ChannelClaim | undefined>;
+  /**
+   * Hold the channel for `bridgeId` with `writer` among its writers: one conditional write
+   * that succeeds when nobody holds it or this bridge already does, and answers undefined when
+   * another bridge holds it.
+   */
+  claim(
+    channel: ClaimedChannel,
+    bridgeId: string,
+    writer: string,
+    at: number,
+  ): Promise<ChannelClaim | undefined>;
+  /** Replace the claim seen at `seq` (a stale one) by one of `bridgeId` with `writer` alone. */
+  takeOver(
+    channel: ClaimedChannel,
+    seq: number,
+    bridgeId: string,
+    writer: string,
+    at: number,
+  ): Promise<ChannelClaim | undefined>;
+  /** Take `writer` out of the claim's writers: the claim after, else undefined. */
+  leave(channel: ClaimedChannel, writer: string): Promise<ChannelClaim | undefined>;
+  /** Free the claim if it is still the one seen at `seq`: false when it changed since. */
+  release(channel: ClaimedChannel, seq: number, now: Date): Promise<boolean>;
+}
+
+/** A channel as claims name it. */
+export interface ClaimedChannel {
+  provider: ProviderName;
+  channel: string;
+}
+
+/**
+ * Who holds a channel that is read (direction `in` or `inout`): one bridge at a time. Writers
+ * are the writes in flight that rely on the claim; once a write lands, its bridge reading the
+ * channel is what keeps the claim, and the writer leaves.
+ */
+export interface ChannelClaim extends ClaimedChannel {
+  bridgeId: string;
+  /** Tokens of the writes in flight that rely on this claim. */
+  writers: string[];
+  /** When a writer last joined (epoch ms): writers older than the lease are presumed dead. */
+  claimedAt: number;
+  /** Grows with every change of the claim: the condition of a takeover or a release. */
+  seq: number;
 }
 
 /** What an operator sees of a record (`GET /bridges`). */

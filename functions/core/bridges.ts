@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { ConfigError } from './errors';
 import { firstIssue } from './validation';
 import { EVENT_TYPES, type EventType } from './event';
+import { ChannelCreateSchema, createdChannelProblem, type ChannelCreationCatalog } from './portals';
 import type { ChannelIdFormat } from './provider-module';
 import { ProviderNameSchema, WEB_PROVIDER, channelKey, type ProviderName } from './providers';
 
@@ -14,6 +15,8 @@ export const ChannelSchema = v.object({
   direction: v.optional(v.picklist(DIRECTIONS), 'inout'),
   /** IVS only: deliver as a chat MESSAGE from the bot (default) or as a `bridge:message` event. */
   mode: v.optional(v.picklist(['message', 'event']), 'message'),
+  /** A channel a portal rule created for this bridge: opened before the first delivery to it. */
+  create: v.optional(ChannelCreateSchema),
 });
 
 const BridgeSchema = v.object({
@@ -40,8 +43,17 @@ export type BridgesConfig = v.InferOutput<typeof BridgesConfigSchema>;
 export class Bridges {
   private readonly byId = new Map<string, Bridge>();
   private readonly byChannel = new Map<string, { bridge: Bridge; channel: BridgeChannel }>();
+  private readonly closedById: ReadonlyMap<string, Bridge>;
 
-  constructor(readonly config: BridgesConfig) {
+  /**
+   * `closed`: bridges their rule has closed. They own no channel any more, but the events
+   * stored under them before the close (the closing one included) are still theirs to relay.
+   */
+  constructor(
+    readonly config: BridgesConfig,
+    closed: readonly Bridge[] = [],
+  ) {
+    this.closedById = new Map(closed.map((bridge) => [bridge.id, bridge]));
     for (const bridge of config.bridges) {
       this.byId.set(bridge.id, bridge);
       // Every bridge has its own WebSocket clients as an implicit `web` channel named after it:
@@ -72,6 +84,18 @@ export class Bridges {
 
   all(): readonly Bridge[] {
     return this.config.bridges;
+  }
+
+  /** These bridges and one more (a bridge a rule just opened). */
+  with(bridge: Bridge): Bridges {
+    return new Bridges({ bridges: [...this.config.bridges, bridge] }, [
+      ...this.closedById.values(),
+    ]);
+  }
+
+  /** The bridge an event was stored under: open, or closed by its rule since it was stored. */
+  ofEvent(subject: string): Bridge | undefined {
+    return this.byId.get(subject) ?? this.closedById.get(subject);
   }
 
   /** The bridge a provider channel belongs to, if any (a channel belongs to at most one). */
@@ -108,6 +132,8 @@ export function parseBridgesConfig(
   input: unknown,
   formats: Readonly<Record<ProviderName, ChannelIdFormat>>,
   source = 'bridges.json',
+  /** Checks `create` channels against what each provider can create (else direction only). */
+  creation?: ChannelCreationCatalog,
 ): Bridges {
   const result = v.safeParse(BridgesConfigSchema, input);
   if (!result.success) {
@@ -150,6 +176,12 @@ export function parseBridgesConfig(
       if (!format.pattern.test(channel.channel)) {
         throw new ConfigError(
           `${source}: bridge "${bridge.id}": ${field}: "${channel.channel}" is not a ${channel.provider} channel id (e.g. ${format.example})`,
+        );
+      }
+      const problem = channel.create && createdChannelProblem(channel, creation);
+      if (problem) {
+        throw new ConfigError(
+          `${source}: bridge "${bridge.id}": bridges.${i}.channels.${j}.${problem.field}: ${problem.message}`,
         );
       }
       // Out-only channels are written to, never read: several bridges may share one.

@@ -112,6 +112,15 @@ export class NotConfiguredError extends BridgeError {
   override readonly expose = true;
 }
 
+/** A transient refusal: nothing changed and the same request may succeed a moment later. */
+export class ServiceUnavailableError extends BridgeError {
+  override readonly name = 'ServiceUnavailableError';
+  override readonly status = 503;
+  override readonly code = 'unavailable';
+  override readonly title = 'Service unavailable';
+  override readonly expose = true;
+}
+
 /** The request conflicts with what exists, e.g. a channel already in another bridge. */
 export class ConflictError extends BridgeError {
   override readonly name = 'ConflictError';

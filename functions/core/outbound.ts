@@ -1,4 +1,5 @@
 import type { Attachment, CommonEvent } from './event';
+import type { ChannelCreateSpec } from './portals';
 import type { ProviderName } from './providers';
 
 /** What a provider can do with relayed messages; the relay asks, it never checks names. */
@@ -23,6 +24,14 @@ export interface DeliveryTarget {
   channel: string;
   /** Provider-specific delivery mode from bridges.json (IVS: message or event). */
   mode: string;
+  /** A channel a portal rule creates: made before the first message is delivered to it. */
+  create?: ChannelCreateSpec;
+}
+
+/** A created channel as the provider is asked for it: the name filled in, the members. */
+export interface ChannelCreationRequest {
+  name: string;
+  members: readonly string[];
 }
 
 /** The echo marker every relayed message carries, so its echo is recognized on the way back. */
@@ -76,6 +85,13 @@ export interface OutboundAdapter {
     reason: string,
     event?: CommonEvent,
   ): Promise<void>;
+  /**
+   * Open `target.channel` (portal rules; the module's `channelCreation` part names it).
+   * Idempotent: a channel that already exists under that id counts as created.
+   */
+  createChannel?(target: DeliveryTarget, request: ChannelCreationRequest): Promise<void>;
+  /** Freeze, archive or close a created channel when its conversation ends; idempotent. */
+  closeChannel?(target: DeliveryTarget): Promise<void>;
   /**
    * Look for the copy carrying `marker` (every marker field, sent by the bridge's bot) among
    * the target channel's messages, newest first, back to `sentAfter` (epoch ms): a copy made

@@ -45,6 +45,26 @@ export type TokenPart =
   | { create(context: { env: SecretValues; clients: TokenClients }): TokenMinter }
   | { unsupported: string };
 
+/**
+ * A provider that can open a channel per conversation (portal rules). The outbound adapter
+ * makes the call (`createChannel`, and `closeChannel` where the provider can close one); this
+ * part says what the rules may ask for and names the channel before it exists.
+ */
+export interface ChannelCreationPart {
+  /**
+   * The id the created channel will have, chosen by the bridge from `key` (one per bridge and
+   * created channel, `portalKey`), so that a retried, replayed or racing creation names the
+   * same channel and the provider makes it once. Undefined when the settings lack what an id
+   * needs (the provider is not configured).
+   */
+  channelId(key: string, settings: SecretValues): string | undefined;
+  /** Most members a rule may add to a created channel; 0 when the provider takes none. */
+  maxMembers: number;
+}
+
+/** A provider either opens channels for conversations, or says why it cannot. */
+export type ChannelCreation = ChannelCreationPart | { unsupported: string };
+
 /** What a poller needs of the runtime: the ingest dependencies plus its settings. */
 export interface PollerRuntime extends IngestDeps {
   secrets: SecretsSource;
@@ -76,4 +96,6 @@ export interface ProviderModule {
   readonly outbound?: (context: OutboundContext) => OutboundAdapter;
   readonly token?: TokenPart;
   readonly poller?: ProviderPoller;
+  /** Channels opened per conversation by portal rules; absent means unsupported. */
+  readonly channelCreation?: ChannelCreation;
 }

@@ -1,6 +1,7 @@
 import type { WebhookAdapter } from './inbound';
 import type { OutboundAdapter } from './outbound';
 import type {
+  ChannelCreation,
   ChannelIdFormat,
   ProviderModule,
   ProviderPoller,
@@ -54,6 +55,16 @@ export class ProviderRegistry {
       ...Object.fromEntries(this.modules.map((m) => [m.name, m.channelIdFormat])),
       [WEB_PROVIDER]: WEB_CHANNEL_FORMAT,
     };
+  }
+
+  /** Whether each provider opens channels for portal rules, and how (or why not). */
+  channelCreation(): Record<ProviderName, ChannelCreation> {
+    return Object.fromEntries(
+      this.modules.map((m) => [
+        m.name,
+        m.channelCreation ?? { unsupported: `${m.name} declares no channel creation` },
+      ]),
+    );
   }
 
   /** Every provider variable with its declaration, for the stack, `.env.example` and checks. */

@@ -28,7 +28,8 @@ export interface SendOrderOptions {
   /**
    * How long after its own gateway time a send waits before looking for earlier ones: the
    * invocation of an earlier frame may start a little after ours (API Gateway invokes once
-   * per frame, concurrently), and it must have registered by then to be waited for.
+   * per frame, concurrently), and it must have registered by then to be waited for. The most
+   * it waits: a `LearnedGrace` may shorten it.
    */
   graceMs: number;
   pollMs: number;
@@ -45,6 +46,41 @@ function clockOf(deps: { options?: SendOrderOptions }) {
   const options = deps.options ?? DEFAULT_SEND_ORDER;
   return { options, now: options.now ?? Date.now, sleep: options.sleep ?? realSleep };
 }
+
+/**
+ * The grace an unnumbered send waits, learned in this container from how late sends register
+ * (gateway time -> registration stored): one and a half times the slowest of the last
+ * `window`, at least `floorMs`, at most the configured `graceMs`. A later frame checks for
+ * earlier ones once the grace after its own gateway time is over, so an earlier frame that
+ * registers as late as the slowest seen is waited for, with half again as margin. The fixed
+ * 50 ms covers API Gateway's concurrent invocations (tens of ms apart); the local gateway
+ * hands a connection's frames on in order and they register within a few ms (4-18 ms on a
+ * busy two-core machine), so a raw client there no longer pays 50 ms per send for nothing.
+ * Each send counts its own lag before it decides, so a container's first send judges by
+ * itself (on a cold start, a lag of the whole init: the cap).
+ */
+export class LearnedGrace {
+  private readonly lags: number[] = [];
+  private next = 0;
+
+  constructor(private readonly settings = LEARNED_GRACE) {}
+
+  /** One send's registration lag, ms after the gateway received it (clock skew: never < 0). */
+  observe(lagMs: number): void {
+    const lag = Math.max(0, lagMs);
+    if (this.lags.length < this.settings.window) this.lags.push(lag);
+    else this.lags[this.next] = lag;
+    this.next = (this.next + 1) % this.settings.window;
+  }
+
+  graceMs(capMs: number): number {
+    if (this.lags.length === 0) return capMs;
+    const learned = this.settings.factor * Math.max(...this.lags);
+    return Math.min(capMs, Math.max(this.settings.floorMs, learned));
+  }
+}
+
+export const LEARNED_GRACE = { window: 32, factor: 1.5, floorMs: 5 };
 
 export const DEFAULT_SEND_ORDER: SendOrderOptions = {
   graceMs: 50,
@@ -68,21 +104,30 @@ export function ticketKey(ticket: Pick<SendTicket, 'receivedAt' | 'requestId'>):
  * first. Each send registers under its connection, waits (bounded) until no earlier
  * registered send is still in progress, stores, then releases. Cost per send: three more
  * requests on the state table (a PutItem, one or more consistent Queries, a DeleteItem) and
- * the wait: at least until `graceMs` after the gateway received the frame (usually ~30 ms more
- * than without the gate on a warm function), plus the time earlier sends take to store.
+ * the wait: until the grace after the gateway received the frame (`graceMs`, or less when
+ * `grace` has learned that sends here register sooner), plus the time earlier sends take to
+ * store.
  */
 export async function inSendOrder<T>(
   ticket: SendTicket,
   gate: SendOrderStore,
   store: () => Promise<T>,
-  deps: { log: Logger; options?: SendOrderOptions },
+  deps: {
+    log: Logger;
+    options?: SendOrderOptions;
+    grace?: LearnedGrace;
+    /** The registration registerEarly started for this ticket, if it did. */
+    registered?: Promise<number>;
+  },
 ): Promise<T> {
   const { options, now, sleep } = clockOf(deps);
   const started = now();
-  await gate.register(ticket);
+  const registeredAt = await (deps.registered ?? registerEarly(ticket, gate, deps));
   try {
-    const settle = ticket.receivedAt + options.graceMs - now();
-    if (settle > 0) await sleep(Math.min(settle, options.graceMs));
+    deps.grace?.observe(registeredAt - ticket.receivedAt);
+    const graceMs = deps.grace?.graceMs(options.graceMs) ?? options.graceMs;
+    const settle = ticket.receivedAt + graceMs - now();
+    if (settle > 0) await sleep(Math.min(settle, graceMs));
     const deadline = started + options.maxWaitMs;
     while ((await gate.earlierInProgress(ticket, now() - options.abandonAfterMs)) > 0) {
       if (now() >= deadline) {
@@ -104,6 +149,23 @@ export async function inSendOrder<T>(
       }),
     );
   }
+}
+
+/**
+ * Register a send as soon as its frame arrives, beside the reads its handling waits for: the
+ * sooner sends register, the shorter the grace they learn to wait (LearnedGrace). Resolves
+ * with the time it landed. Hand it to inSendOrder as `registered`, or release the ticket if
+ * the frame is refused before it gets there.
+ */
+export function registerEarly(
+  ticket: SendTicket,
+  gate: SendOrderStore,
+  deps: { options?: SendOrderOptions } = {},
+): Promise<number> {
+  const { now } = clockOf(deps);
+  const landed = gate.register(ticket).then(() => now());
+  landed.catch(() => undefined); // awaited by inSendOrder, or by the release
+  return landed;
 }
 
 /**

@@ -64,8 +64,9 @@ export const STATE_TABLE: TableDefinition = {
 /**
  * Bridges: one item per bridge (`pk` = bridge id, `sk` = `BRIDGE`) with its document, version,
  * origin and status, plus one revision item (`pk` = `#revision`, never a bridge id) that every
- * write advances, so caches check one small item instead of reading the table. No stream: the
- * caches poll the revision (functions/core/bridge-source.ts).
+ * write advances, so caches check one small item instead of reading the table, plus one claim
+ * per channel a run-time bridge reads (`pk` = `provider#channel`, `sk` = `CLAIM`; a released
+ * one expires by TTL). No stream: the caches poll the revision (functions/core/bridge-source.ts).
  */
 export const BRIDGES_TABLE: TableDefinition = {
   logicalName: 'Bridges',

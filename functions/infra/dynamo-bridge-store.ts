@@ -13,20 +13,32 @@ import type {
   BridgeRecord,
   BridgeStatus,
   BridgeStore,
+  ChannelClaim,
+  ClaimedChannel,
   RemoveOutcome,
   ReplaceOutcome,
   SeedOutcome,
 } from '../core/bridge-store';
+import { channelKey } from '../core/providers';
 import {
   BRIDGE_SK,
   REVISION_PK,
   bumpRevisionUpdate,
   seedBridgeUpdate,
 } from '../definitions/bridge-seed';
+import { fitKey, PARTITION_KEY_BYTES } from './dynamo-keys';
 
 type Item = Record<string, AttributeValue>;
 
 const NAMES = { '#doc': 'doc', '#origin': 'origin', '#status': 'status' };
+
+/**
+ * Sort key of a channel claim, whose partition key is the channel (`provider#channel`): never a
+ * bridge id (no `#`) nor the revision item (`#revision` starts with `#`, a provider name never).
+ */
+const CLAIM_SK = 'CLAIM';
+/** A released claim stays as a husk holding its `seq` (no reuse of a seq) until TTL removes it. */
+const RELEASED_CLAIM_TTL_SECONDS = 24 * 3600;
 
 /**
  * The bridges table (functions/definitions/tables.ts BRIDGES_TABLE). Each write is one
@@ -47,6 +59,9 @@ export class DynamoBridgeStore implements BridgeStore {
         new ScanCommand({
           TableName: this.tableName,
           ConsistentRead: true,
+          // Bridges and the revision item only: channel claims are not part of any snapshot.
+          FilterExpression: 'sk = :bridge',
+          ExpressionAttributeValues: { ':bridge': { S: BRIDGE_SK } },
           ...(start && { ExclusiveStartKey: start }),
         }),
       );
@@ -142,13 +157,102 @@ export class DynamoBridgeStore implements BridgeStore {
 
   async remove(id: string, expected: number | undefined, now: Date): Promise<RemoveOutcome> {
     const written = await this.setStatus(id, 'deleted', now, expected);
-    if (written) return 'deleted';
+    if (written) return { removed: toRecord(written) };
     const current = await this.get(id);
-    return !current || current.status === 'deleted' ? 'missing' : 'stale';
+    return { refused: !current || current.status === 'deleted' ? 'missing' : 'stale' };
   }
 
-  async close(id: string, now: Date): Promise<boolean> {
-    return (await this.setStatus(id, 'closed', now)) !== undefined;
+  async close(id: string, now: Date): Promise<BridgeRecord | undefined> {
+    const written = await this.setStatus(id, 'closed', now);
+    return written && toRecord(written);
+  }
+
+  async readClaim(channel: ClaimedChannel): Promise<ChannelClaim | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: claimKey(channel),
+        ConsistentRead: true,
+      }),
+    );
+    return Item && toClaim(channel, Item);
+  }
+
+  async claim(channel: ClaimedChannel, bridgeId: string, writer: string, at: number) {
+    const item = await this.updateClaim(channel, {
+      UpdateExpression:
+        'SET bridgeId = :bridge, claimedAt = :at REMOVE expiresAt ADD writers :writer, seq :one',
+      ConditionExpression: 'attribute_not_exists(bridgeId) OR bridgeId = :bridge',
+      ExpressionAttributeValues: holding(bridgeId, writer, at),
+    });
+    return item && toClaim(channel, item);
+  }
+
+  async takeOver(
+    channel: ClaimedChannel,
+    seq: number,
+    bridgeId: string,
+    writer: string,
+    at: number,
+  ) {
+    const item = await this.updateClaim(channel, {
+      UpdateExpression:
+        'SET bridgeId = :bridge, claimedAt = :at, writers = :writer REMOVE expiresAt ADD seq :one',
+      ConditionExpression: 'seq = :seen',
+      ExpressionAttributeValues: { ...holding(bridgeId, writer, at), ':seen': { N: String(seq) } },
+    });
+    return item && toClaim(channel, item);
+  }
+
+  async leave(channel: ClaimedChannel, writer: string) {
+    const item = await this.updateClaim(channel, {
+      // DynamoDB removes a set attribute that DELETE leaves empty.
+      UpdateExpression: 'DELETE writers :writer ADD seq :one',
+      ConditionExpression: 'contains(writers, :token)',
+      ExpressionAttributeValues: {
+        ':writer': { SS: [writer] },
+        ':token': { S: writer },
+        ':one': { N: '1' },
+      },
+    });
+    return item && toClaim(channel, item);
+  }
+
+  async release(channel: ClaimedChannel, seq: number, now: Date): Promise<boolean> {
+    const released = await this.updateClaim(channel, {
+      UpdateExpression: 'REMOVE bridgeId, writers, claimedAt SET expiresAt = :expires ADD seq :one',
+      ConditionExpression: 'seq = :seen',
+      ExpressionAttributeValues: {
+        ':expires': { N: String(Math.floor(now.getTime() / 1000) + RELEASED_CLAIM_TTL_SECONDS) },
+        ':seen': { N: String(seq) },
+        ':one': { N: '1' },
+      },
+    });
+    return released !== undefined;
+  }
+
+  /** One conditional UpdateItem of a claim: the item after, undefined when refused. */
+  private async updateClaim(
+    channel: ClaimedChannel,
+    update: Pick<
+      ConstructorParameters<typeof UpdateItemCommand>[0],
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<Item | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: claimKey(channel),
+          ReturnValues: 'ALL_NEW',
+          ...update,
+        }),
+      );
+      return Attributes ?? {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   async seed(bridge: Bridge, fileHash: string, now: Date): Promise<SeedOutcome> {
@@ -203,6 +307,37 @@ export class DynamoBridgeStore implements BridgeStore {
 
 function key(id: string): Item {
   return { pk: { S: id }, sk: { S: BRIDGE_SK } };
+}
+
+/** The values of a write that makes `writer` of `bridgeId` hold a claim. */
+function holding(bridgeId: string, writer: string, at: number): Item {
+  return {
+    ':bridge': { S: bridgeId },
+    ':at': { N: String(at) },
+    ':writer': { SS: [writer] },
+    ':one': { N: '1' },
+  };
+}
+
+/** The claim's key: the channel (`provider#channel`), or its SHA-256 when too long for a key. */
+function claimKey(channel: ClaimedChannel): Item {
+  return {
+    pk: { S: fitKey('', channelKey(channel.provider, channel.channel), PARTITION_KEY_BYTES) },
+    sk: { S: CLAIM_SK },
+  };
+}
+
+/** A claim item; a released one (a husk without `bridgeId`) reads as no claim. */
+function toClaim(channel: ClaimedChannel, item: Item): ChannelClaim | undefined {
+  if (item.bridgeId?.S === undefined) return undefined;
+  return {
+    provider: channel.provider,
+    channel: channel.channel,
+    bridgeId: item.bridgeId.S,
+    writers: item.writers?.SS ?? [],
+    claimedAt: Number(item.claimedAt?.N ?? 0),
+    seq: Number(item.seq?.N ?? 0),
+  };
 }
 
 function toItem(record: BridgeRecord): Item {

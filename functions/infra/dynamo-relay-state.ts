@@ -5,10 +5,10 @@ import {
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { createHash } from 'node:crypto';
 import { sleep } from '../core/concurrency';
 import { channelKey, isProviderName, type ProviderName } from '../core/providers';
 import { DynamoWriteCoalescer } from './dynamo-write-coalescer';
+import { fitKey, PARTITION_KEY_BYTES, SORT_KEY_BYTES } from './dynamo-keys';
 import { isConditionalCheckFailed } from './dynamo-event-store';
 import {
   deliveryKey,
@@ -20,21 +20,6 @@ import {
 
 /** Delivery records and the message-id map outlive retries and restarts, not forever. */
 const STATE_RETENTION_SECONDS = 30 * 86_400;
-
-/** DynamoDB's key limits, in UTF-8 bytes. */
-const PARTITION_KEY_BYTES = 2048;
-const SORT_KEY_BYTES = 1024;
-
-/**
- * A key within DynamoDB's limit: as it is when it fits, else its prefix and a SHA-256 of it.
- * One over-long channel or event id must never fail a request that carries other keys (a
- * BatchGetItem fails whole); the full values are kept as attributes of the item.
- */
-function fitKey(prefix: string, value: string, limitBytes: number): string {
-  const key = `${prefix}${value}`;
-  if (Buffer.byteLength(key) <= limitBytes) return key;
-  return `${prefix}~sha256~${createHash('sha256').update(value).digest('hex')}`;
-}
 
 const refKey = (ref: MessageRef) =>
   fitKey(

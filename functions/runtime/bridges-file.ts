@@ -34,11 +34,16 @@ export function loadBridgesDocument(env: NodeJS.ProcessEnv = process.env): Bridg
   }
   return {
     bridges: parseBridges(json, file),
-    rules: parseBridgeRules(json, PROVIDERS.channelIdFormats(), file),
+    rules: parseBridgeRules(json, PROVIDERS.channelIdFormats(), file, PROVIDERS.channelCreation()),
   };
 }
 
 /** Validate a bridges document against the registered providers' channel formats. */
 export function parseBridges(input: unknown, source = 'bridges.json'): Bridges {
-  return parseBridgesConfig(input, PROVIDERS.channelIdFormats(), source);
+  return parseBridgesConfig(
+    input,
+    PROVIDERS.channelIdFormats(),
+    source,
+    PROVIDERS.channelCreation(),
+  );
 }

@@ -1,6 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConnectionStore } from '../core/connections';
+import type { CommonEvent } from '../core/event';
 import type { OutboundAdapter } from '../core/outbound';
 import type { ProviderName } from '../core/providers';
 import type { DeadLetterQueue, RelayDeps } from '../core/relay';
@@ -17,7 +18,7 @@ import { fanOutOptionsOf } from './fan-out-runtime';
 import { DynamoConnectionStore } from '../infra/dynamo-connections';
 import { DynamoRelayState } from '../infra/dynamo-relay-state';
 import { DynamoSendOrderStore } from '../infra/dynamo-send-order';
-import type { SendOrderStore } from '../core/send-order';
+import { LearnedGrace, type SendOrderStore } from '../core/send-order';
 import { getRuntime, type Runtime } from './runtime';
 import type { SecretValues } from '../core/secrets';
 import { SqsDeadLetterQueue } from '../infra/sqs-dead-letters';
@@ -29,11 +30,15 @@ export interface RelayRuntime {
   connections: ConnectionStore;
   /** The ordering gate of `send` frames (ws-message). */
   sendOrder: SendOrderStore;
+  /** What this container learned of how late sends register (the gate's grace). */
+  sendGrace: LearnedGrace;
   broadcaster: ApiGatewayBroadcaster;
   deadLetters: DeadLetterQueue;
   fanOut: FanOutOptions;
   /** Accepted sends whose record could not be written, for the stream's retry. */
   unrecorded: NonNullable<RelayDeps['unrecorded']>;
+  /** Channels portals created that this container knows exist. */
+  createdChannels: NonNullable<RelayDeps['createdChannels']>;
   adapters(secrets: SecretValues): Partial<Record<ProviderName, OutboundAdapter>>;
 }
 
@@ -53,9 +58,11 @@ export function createRelayRuntime(
     base,
     fanOut,
     unrecorded: overrides.unrecorded ?? new Map(),
+    createdChannels: overrides.createdChannels ?? new Set(),
     state: overrides.state ?? new DynamoRelayState(base.dynamo, stateTable),
     connections,
     sendOrder: overrides.sendOrder ?? new DynamoSendOrderStore(base.dynamo, stateTable),
+    sendGrace: overrides.sendGrace ?? new LearnedGrace(),
     broadcaster:
       overrides.broadcaster ??
       new ApiGatewayBroadcaster(
@@ -114,6 +121,7 @@ export async function relayDepsFor(
   } = {},
 ): Promise<RelayDeps> {
   const secrets = await runtime.base.secrets.load();
+  const { rules } = runtime.base;
   return {
     // The batch's subjects: a bridge a rule opened moments ago is loaded, not missed.
     bridges: await runtime.base.bridgeSource.current(options.subjects),
@@ -124,6 +132,9 @@ export async function relayDepsFor(
     metrics: runtime.base.metrics,
     log: runtime.base.log,
     unrecorded: runtime.unrecorded,
+    createdChannels: runtime.createdChannels,
+    // The rules that close a bridge decide when its created channels close too.
+    ...(rules && { closes: (event: CommonEvent) => rules.closes(event) }),
     ...(options.deadline !== undefined && { deadline: options.deadline }),
     ...(options.streamRetryAttempts !== undefined && {
       streamRetryAttempts: options.streamRetryAttempts,

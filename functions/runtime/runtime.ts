@@ -63,6 +63,8 @@ export function createRuntime(
     store: bridgeStore,
     source: bridgeSource,
     formats: providers.channelIdFormats(),
+    creation: providers.channelCreation(),
+    settings: () => base.secrets.load(),
     log: base.log,
     metrics: base.metrics,
   });

@@ -15,6 +15,10 @@ export interface RuntimeInfo {
   httpUrl: string;
   wsUrl: string;
   invokeEndpoint: string;
+  /** The `@connections` endpoint, and the DynamoDB endpoint and tables the handlers use. */
+  managementEndpoint?: string;
+  dynamoEndpoint?: string;
+  tableNames?: Record<string, string>;
   /** The data folder in use, or null with `--memory`. */
   dataDir: string | null;
   /** The secret app JWTs must be signed with to be accepted by this runtime. */

@@ -4,6 +4,7 @@ import { PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/clie
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ruleBridgeId } from '../../functions/core/bridge-rules';
 import { gitpleDelete, gitpleMessage } from '../e2e/world';
 import { joinRoom, useWsAsGlobalWebSocket, type RoomMember } from '../support/fake-ivs-chat';
 import { fixture } from '../support/harness';
@@ -267,6 +268,39 @@ describe('the stack on an IAM-enforcing AWS emulator', () => {
       'the desk got the new request',
       () => gitpleIn('room-desk', 'aws: new request') === 1,
     );
+  });
+
+  it('a portal rule: a new request gets a Gitple channel of its own, an agent answers there, request.close freezes it', async () => {
+    const request = `support-group-${PROJECT}-portal${createHash('md5').update('aws-portal').digest('hex')}`;
+    const channel = ruleBridgeId('ps-portal', 'pingstreams', request);
+    const close = fixture<{ body: { payload: Record<string, unknown> } }>(
+      'pingstreams/webhook-request-close.json',
+    ).body;
+
+    const opened = await webhook.pingstreams(pingstreamsMessage('aws: portal opens', request));
+    await until(
+      'the channel and its first message',
+      () => gitpleIn(channel, 'aws: portal opens') === 1,
+    );
+    const answered = await webhook.gitple(
+      inRoom(
+        channel,
+        gitpleMessage(++nextId, 'aws: agent answers', {}, { user_id: 'agent-1', name: 'Agent' }),
+      ),
+    );
+    await until('the request got the answer', () =>
+      world.pingstreams.messages.some(
+        (m) => m.recipient === request && m.text.includes('aws: agent answers'),
+      ),
+    );
+    const closed = await webhook.pingstreams({
+      ...close,
+      payload: { ...close.payload, request_id: request },
+    });
+
+    expect([opened.status, answered.status, closed.status]).toEqual([200, 200, 200]);
+    expect(world.gitple.channels.get(channel)?.members).toEqual(['bridge-bot', 'agent-1']);
+    await until('the channel is frozen', () => world.gitple.channels.get(channel)?.freeze === true);
   });
 
   it('TigerConnect: the forwarder webhook and the poller (EventBridge schedule) both relay, a group rule included', async () => {

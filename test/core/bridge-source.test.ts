@@ -101,6 +101,10 @@ describe('CachedBridgeSource: bridges from the table, seen everywhere within the
 
     // Assess
     expect(bridges.all().map((b) => b.id)).toEqual(['open']);
+    expect(bridges.forChannel('gitple', 'room-2')).toBeUndefined();
+    // The events stored under a closed bridge before its close are still its own to relay.
+    expect(bridges.ofEvent('closed')?.id).toBe('closed');
+    expect(bridges.ofEvent('gone')).toBeUndefined();
     expect(source.isRetired('closed')).toBe(true);
     expect(source.isRetired('gone')).toBe(true);
     expect(source.isRetired('open')).toBe(false);
@@ -159,5 +163,55 @@ describe('CachedBridgeSource: bridges from the table, seen everywhere within the
 
     // Assess
     expect(bridges.get('a')).toBeDefined();
+  });
+
+  it('latest(): reads the revision, and reloads only when it moved, whatever the TTL', async () => {
+    // Prepare
+    const { store, source } = setup();
+    await source.current();
+    const before = { ...store.reads };
+
+    // Act
+    const unchanged = await source.latest();
+    const afterQuiet = { ...store.reads };
+    await store.create({ bridge: bridge('portal-1', 'portal-1'), origin: 'rule' }, NOW);
+    const moved = await source.latest();
+
+    // Assess
+    expect(unchanged.get('portal-1')).toBeUndefined();
+    expect(afterQuiet).toEqual({ ...before, revision: before.revision + 1 });
+    expect(moved.forChannel('gitple', 'portal-1')?.bridge.id).toBe('portal-1');
+    expect(store.reads.list).toBe(before.list + 1);
+  });
+
+  it('sees the second of two bridges opened within minReloadMs: the revision says it moved', async () => {
+    // Prepare
+    const { store, source, advance } = setup();
+    await source.current();
+    advance(300);
+    await store.create({ bridge: bridge('rule-1', 'room-3'), origin: 'rule' }, NOW);
+    await source.current(['rule-1']);
+    advance(10);
+    await store.create({ bridge: bridge('rule-2', 'room-4'), origin: 'rule' }, NOW);
+
+    // Act
+    const seen = await source.current(['rule-2']);
+
+    // Assess
+    expect(seen.get('rule-2')).toBeDefined();
+  });
+
+  it('reads nothing for the subject of an unbridged event (a channel key is no bridge id)', async () => {
+    // Prepare
+    const { store, source, advance } = setup();
+    await source.current();
+    advance(300);
+    const before = { ...store.reads };
+
+    // Act
+    await source.current(['gitple#room-99']);
+
+    // Assess
+    expect(store.reads).toEqual(before);
   });
 });

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CommonEvent } from '../../functions/core/event';
 import { createLogger } from '../../functions/core/log';
 import {
@@ -9,7 +9,12 @@ import {
 } from '../../functions/core/memory';
 import type { OutboundAdapter } from '../../functions/core/outbound';
 import { channelKey } from '../../functions/core/providers';
-import { relayBatch, type ClientFrame, type RelayDeps } from '../../functions/core/relay';
+import {
+  relayBatch,
+  type Broadcaster,
+  type ClientFrame,
+  type RelayDeps,
+} from '../../functions/core/relay';
 import { memoryMetrics } from '../../functions/infra/emf-metrics';
 import { TEST_BRIDGES } from '../support/bridges';
 
@@ -154,5 +159,88 @@ describe('delivery frames go only where they are wanted', () => {
       detail: 'gitple is not configured on this bridge',
     });
     expect(lines.some((line) => line.includes('GITPLE_HOST, GITPLE_APP_ID missing'))).toBe(true);
+  });
+});
+
+describe("an event's delivery frames come after the event itself, and no lane waits for them", () => {
+  it('holds the frames of a slow push back, while the providers still get every message', async () => {
+    // Prepare: erin (a bridge user) has two tabs subscribed; the push of events to the
+    // bridge's clients is held until the test releases it.
+    const connections = new MemoryConnectionStore();
+    for (const tab of ['erin-tab-1', 'erin-tab-2'])
+      await connections.subscribe({
+        connectionId: tab,
+        bridgeId: 'support',
+        sub: 'erin',
+        deliveries: false,
+      });
+    const inner = new MemoryBroadcaster(connections);
+    let releasePushes!: () => void;
+    const pushesReleased = new Promise<void>((resolve) => (releasePushes = resolve));
+    const broadcaster: Broadcaster = {
+      broadcast: async (bridgeId, frame, audience) => {
+        if (frame.type === 'event') await pushesReleased;
+        return inner.broadcast(bridgeId, frame, audience);
+      },
+    };
+    const sent: string[] = [];
+    const recording = (provider: string): OutboundAdapter => ({
+      ...accepting(provider),
+      send: async (_target, outbound) => {
+        sent.push(`${provider}:${outbound.marker.eventId}`);
+        return { messageId: `${provider}-${sent.length}` };
+      },
+    });
+    const deps: RelayDeps = {
+      bridges: TEST_BRIDGES,
+      adapters: {
+        ivs: recording('ivs'),
+        pingstreams: recording('pingstreams'),
+        tigerconnect: recording('tigerconnect'),
+        gitple: recording('gitple'),
+      },
+      state: new MemoryRelayState(),
+      broadcaster,
+      deadLetters: new MemoryDeadLetterQueue(),
+      metrics: memoryMetrics(),
+      log: createLogger({}, { sink: () => undefined }),
+    };
+    const events = [
+      message('web', 'support', 'erin', 'o1'),
+      message('web', 'support', 'erin', 'o2'),
+    ];
+
+    // Act: the batch runs while the pushes are held.
+    const relayed = relayBatch(
+      events.map((event, i) => ({
+        itemIdentifier: String(i),
+        partitionKey: channelKey('web', 'support'),
+        input: { event, echo: false },
+      })),
+      deps,
+    );
+    await vi.waitFor(() => expect(sent).toHaveLength(8));
+    const framesWhileHeld = [...inner.frames];
+    releasePushes();
+    await relayed;
+
+    // Assess: both messages reached all four providers with no frame posted yet; then every
+    // tab got each event before any of its delivery frames.
+    expect(framesWhileHeld).toEqual([]);
+    for (const tab of ['erin-tab-1', 'erin-tab-2']) {
+      const inbox = inner.inbox.get(tab) ?? [];
+      for (const event of events) {
+        const mine = inbox.filter(
+          (f) => (f.type === 'event' ? f.event.id : f.eventId) === event.id,
+        );
+        expect(mine.map((f) => f.type)).toEqual([
+          'event',
+          'delivery',
+          'delivery',
+          'delivery',
+          'delivery',
+        ]);
+      }
+    }
   });
 });

@@ -4,6 +4,7 @@ import { MemorySendOrderStore } from '../../functions/core/memory';
 import {
   inClientSequence,
   inSendOrder,
+  LearnedGrace,
   type SendOrderOptions,
   type SendOrderStore,
   type SendTicket,
@@ -199,5 +200,75 @@ describe.each(STORES)('the send order gate (%s)', (_name, makeStore) => {
     expect(await gate.sequencedThrough(connectionId)).toBe(3);
     await gate.markSequenced(connectionId, 2);
     expect(await gate.sequencedThrough(connectionId)).toBe(3);
+  });
+});
+
+describe('the grace an unnumbered send waits, learned from how late sends register', () => {
+  it('is the whole configured grace until a lag is seen, then twice the slowest lag, within its bounds', () => {
+    // Prepare
+    const grace = new LearnedGrace({ window: 4, factor: 2, floorMs: 5 });
+
+    // Act + Assess: nothing learned yet, then the floor, twice the lag, and the cap.
+    expect(grace.graceMs(50)).toBe(50);
+    grace.observe(1);
+    expect(grace.graceMs(50)).toBe(5);
+    grace.observe(12);
+    expect(grace.graceMs(50)).toBe(24);
+    grace.observe(40);
+    expect(grace.graceMs(50)).toBe(50);
+    // A gateway clock ahead of the function's gives a negative lag: it counts as none.
+    grace.observe(-3);
+    // Once the slow ones leave the window of the last four, the grace comes down again.
+    for (let i = 0; i < 3; i += 1) grace.observe(2);
+    expect(grace.graceMs(50)).toBe(5);
+  });
+
+  it('waits 5 ms after the gateway time while sends register within 2 ms, and longer after a slow one', async () => {
+    // Prepare: a clock that moves by each registration's lag and by each sleep.
+    let clock = 1_000_000;
+    let registerMs = 2;
+    const sleeps: number[] = [];
+    const store = new MemorySendOrderStore();
+    const gate: SendOrderStore = {
+      ...store,
+      register: async (ticket) => {
+        clock += registerMs;
+        await store.register(ticket);
+      },
+      earlierInProgress: (ticket, since) => store.earlierInProgress(ticket, since),
+      release: (ticket) => store.release(ticket),
+      sequencedThrough: (id) => store.sequencedThrough(id),
+      markSequenced: (id, seq) => store.markSequenced(id, seq),
+    };
+    const options: SendOrderOptions = {
+      graceMs: 50,
+      pollMs: 5,
+      maxWaitMs: 2000,
+      abandonAfterMs: 30_000,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    };
+    const grace = new LearnedGrace();
+    const send = (i: number) =>
+      inSendOrder(
+        { connectionId: 'c-1', receivedAt: clock, requestId: `r-${i}` },
+        gate,
+        async () => i,
+        { log: quiet, options, grace },
+      );
+
+    // Act: a quick send, one that took 30 ms to register, then a quick one again.
+    await send(1);
+    registerMs = 30;
+    await send(2);
+    registerMs = 2;
+    await send(3);
+
+    // Assess: 5 ms after the gateway time, then 45 ms (1.5 x 30) for as long as the slow
+    // registration is among the last 32.
+    expect(sleeps).toEqual([3, 15, 43]);
   });
 });

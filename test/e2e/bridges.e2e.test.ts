@@ -230,6 +230,84 @@ describe('bridges made at run time, end to end on the local runtime', () => {
     );
   });
 
+  it('two racing PUTs for one channel: one 201 (or 200) and one 409, every time', async () => {
+    // Prepare: a bridge to replace, so a replace (200) races a create (201) as well.
+    const gitple = (channel: string) =>
+      JSON.stringify({ channels: [{ provider: 'gitple', channel }] });
+    const put = (id: string, channel: string, ifMatch?: string) =>
+      api(`/bridges/${id}`, {
+        method: 'PUT',
+        body: gitple(channel),
+        ...(ifMatch && { headers: { 'if-match': ifMatch } }),
+      });
+    const rounds = Array.from({ length: 6 }, (_, i) => ({
+      channel: `room-race-${i}`,
+      ids: [`race-${i}-a`, `race-${i}-b`],
+    }));
+    for (const { ids } of rounds.filter((_, i) => i % 2 === 1)) {
+      expect((await put(ids[0]!, `room-before-${ids[0]}`)).status).toBe(201);
+    }
+
+    // Act: odd rounds race a replace of `a` (If-Match "1") against a create of `b`.
+    const answers = await Promise.all(
+      rounds.map(({ channel, ids }, i) =>
+        Promise.all([
+          put(ids[0]!, channel, i % 2 === 1 ? '"1"' : undefined),
+          put(ids[1]!, channel),
+        ]),
+      ),
+    );
+
+    // Assess
+    for (const [i, pair] of answers.entries()) {
+      const statuses = pair.map((r) => r.status).sort();
+      expect(statuses[1], `round ${i}`).toBe(409);
+      expect(i % 2 === 1 ? [200, 201] : [201], `round ${i}`).toContain(statuses[0]);
+      const loser = pair.find((r) => r.status === 409)!;
+      const winner = rounds[i]!.ids[pair.findIndex((r) => r.status !== 409)]!;
+      const loserId = rounds[i]!.ids[pair.indexOf(loser)]!;
+      expect(((await loser.json()) as { detail: string }).detail).toContain(
+        `channel already belongs to bridge "${winner}"`,
+      );
+      // The loser changed nothing: not created, or still at the version it had.
+      const lost = await api(`/bridges/${loserId}`);
+      if (i % 2 === 0 || loserId.endsWith('-b')) expect(lost.status).toBe(404);
+      else expect(lost.headers.get('etag')).toBe('"1"');
+    }
+  });
+
+  it('answers 412, never 400, to an If-Match that does not match, on PUT and DELETE', async () => {
+    // Prepare
+    const created = await api('/bridges/desk-30', {
+      method: 'PUT',
+      body: JSON.stringify({ channels: [{ provider: 'gitple', channel: 'room-30' }] }),
+    });
+    const replace = (ifMatch: string) =>
+      api('/bridges/desk-30', {
+        method: 'PUT',
+        headers: { 'if-match': ifMatch },
+        body: JSON.stringify({ channels: [{ provider: 'gitple', channel: 'room-31' }] }),
+      });
+
+    // Act
+    const answers = await Promise.all(
+      ['"stale-version-0"', 'stale-version-0', 'W/"1"', '1', '"2"'].map(replace),
+    );
+    const badDelete = await api('/bridges/desk-30', {
+      method: 'DELETE',
+      headers: { 'if-match': '"stale-version-0"' },
+    });
+    const current = await api('/bridges/desk-30');
+
+    // Assess
+    expect(created.status).toBe(201);
+    expect(answers.map((a) => a.status)).toEqual([412, 412, 412, 412, 412]);
+    expect(badDelete.status).toBe(412);
+    expect(badDelete.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await answers[2]!.json()) as { detail: string }).detail).toContain('weak tag');
+    expect(current.headers.get('etag')).toBe('"1"');
+  });
+
   it('answers 403 to a user without the operator role, on every bridges route', async () => {
     // Prepare
     const token = `Bearer ${world.appToken('bob', 'Bob', { roles: ['moderator'] })}`;

@@ -178,4 +178,59 @@ describe('real-time relay, end to end on the local runtime', () => {
     expect(fanOutCalls() - before).toBeGreaterThanOrEqual(5);
     for (const client of clients) client.close();
   });
+
+  it('shows a user with many tabs each event before its delivery frames, on every tab', async () => {
+    // Prepare: one user (one app JWT sub) subscribed on twelve connections, as a load test
+    // with one token or a user with many tabs is; the event goes out in FanOut pages here.
+    const tabs = await Promise.all(Array.from({ length: 12 }, () => subscribed('tabby')));
+
+    // Act
+    tabs[0]!.send({
+      action: 'send',
+      bridge: 'support',
+      text: 'many tabs',
+      clientMessageId: 'tabs-1',
+    });
+
+    // Assess: on every tab the event frame, then its four delivery frames (one per target).
+    const ack = await tabs[0]!.waitFor('ack', (f) => f.type === 'ack');
+    const eventId = String(ack.eventId);
+    const ofEvent = (tab: Client) =>
+      tab.frames
+        .filter((f) =>
+          f.type === 'event'
+            ? (f.event as { id: string }).id === eventId
+            : f.type === 'delivery' && f.eventId === eventId,
+        )
+        .map((f) => f.type);
+    for (const tab of tabs) {
+      await eventually('the event and four delivery frames', () => ofEvent(tab).length === 5);
+      expect(ofEvent(tab)).toEqual(['event', 'delivery', 'delivery', 'delivery', 'delivery']);
+    }
+    for (const tab of tabs) tab.close();
+  });
+
+  it("lets a raw client's refused send hold up none of the sends after it", async () => {
+    // Prepare
+    const ivan = await subscribed('ivan');
+    const before = world.bridge.lines.length;
+
+    // Act: a send refused before its turn (no such bridge), then one that is fine.
+    ivan.send({ action: 'send', bridge: 'no-such-bridge', text: 'lost', clientMessageId: 'r-1' });
+    ivan.send({
+      action: 'send',
+      bridge: 'support',
+      text: 'after a refusal',
+      clientMessageId: 'r-2',
+    });
+
+    // Assess: the second one did not wait out the gate's limit behind the refused one.
+    await ivan.waitFor('the refusal', (f) => f.type === 'error' && f.clientMessageId === 'r-1');
+    await ivan.waitFor('the ack', (f) => f.type === 'ack' && f.clientMessageId === 'r-2');
+    const waited = world.bridge.lines
+      .slice(before)
+      .filter((line) => line.includes('still in progress'));
+    expect(waited).toEqual([]);
+    ivan.close();
+  });
 });

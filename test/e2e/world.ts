@@ -50,16 +50,25 @@ export interface Client {
 
 /**
  * `env`: variables on top of the world's own (e.g. a lowered fan-out page threshold);
- * `bridgesFile`: another bridges file than the repository's (relative to the repository).
+ * `bridgesFile`: another bridges file than the repository's (relative to the repository);
+ * `gitpleChannels`: the only Gitple channels that exist before the bridge creates any (by
+ * default every channel exists); `dataDir`: keep the local runtime's data (and its stream
+ * log) there instead of in memory.
  */
 export async function startWorld(
-  options: { env?: Record<string, string>; bridgesFile?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    bridgesFile?: string;
+    gitpleChannels?: string[];
+    dataDir?: string;
+  } = {},
 ): Promise<World> {
   const ivs = await startFakeIvsChat({ region: 'us-west-2', reviewDeadlineMs: 2000 });
   const gitple = await startFakeGitplePlatform({
     appId: 'gitple-app',
     apiKey: 'gitple-api-key',
     users: ['bridge-bot'],
+    ...(options.gitpleChannels && { knownChannels: options.gitpleChannels }),
   });
   const pingstreams = await startFakePingstreamsAuth({
     projects: { [PROJECT]: 'pingstreams-project-secret' },
@@ -93,6 +102,7 @@ export async function startWorld(
       ...options.env,
     },
     streamRetryDelayMs: 50,
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
   });
   const lambda = new LambdaClient({
     endpoint: bridge.httpUrl,

@@ -7,6 +7,8 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/dynamo/emb
 
 const NOW = new Date('2026-01-02T03:04:05.000Z');
 const LATER = new Date('2026-01-02T04:00:00.000Z');
+const AT = NOW.getTime();
+const ROOM_8 = { provider: 'gitple', channel: 'room-8' };
 
 function bridge(id: string, channel = 'room-7'): Bridge {
   return {
@@ -81,9 +83,11 @@ describe.each(implementations)('BridgeStore contract: %s', (_name, makeStore) =>
   it('deletes to a tombstone that an API create may reuse but a rule create may not', async () => {
     const store = await makeStore();
     await store.create({ bridge: bridge('a'), origin: 'api' }, NOW);
-    expect(await store.remove('a', 9, LATER)).toBe('stale');
-    expect(await store.remove('a', 1, LATER)).toBe('deleted');
-    expect(await store.remove('a', undefined, LATER)).toBe('missing');
+    expect(await store.remove('a', 9, LATER)).toEqual({ refused: 'stale' });
+    expect(await store.remove('a', 1, LATER)).toMatchObject({
+      removed: { status: 'deleted', version: 2, bridge: bridge('a') },
+    });
+    expect(await store.remove('a', undefined, LATER)).toEqual({ refused: 'missing' });
     expect(await store.create({ bridge: bridge('a'), origin: 'rule' }, LATER)).toBeUndefined();
     const again = await store.create({ bridge: bridge('a'), origin: 'api' }, LATER, {
       overTombstone: true,
@@ -94,9 +98,9 @@ describe.each(implementations)('BridgeStore contract: %s', (_name, makeStore) =>
   it('closes an open bridge once', async () => {
     const store = await makeStore();
     await store.create({ bridge: bridge('a'), origin: 'rule' }, NOW);
-    expect(await store.close('a', LATER)).toBe(true);
-    expect(await store.close('a', LATER)).toBe(false);
-    expect(await store.close('b', LATER)).toBe(false);
+    expect(await store.close('a', LATER)).toMatchObject({ status: 'closed', bridge: bridge('a') });
+    expect(await store.close('a', LATER)).toBeUndefined();
+    expect(await store.close('b', LATER)).toBeUndefined();
     expect(await store.get('a')).toMatchObject({ status: 'closed', version: 2 });
   });
 
@@ -125,14 +129,111 @@ describe.each(implementations)('BridgeStore contract: %s', (_name, makeStore) =>
     expect((await store.get('a'))?.status).toBe('deleted');
   });
 
-  it('lists every bridge with its record, never the revision item', async () => {
+  it('lists every bridge with its record, never the revision item nor a claim', async () => {
     const store = await makeStore();
     await store.seed(bridge('a'), 'h', NOW);
     await store.create({ bridge: bridge('b', 'room-8'), origin: 'api' }, NOW);
+    await store.claim(ROOM_8, 'b', 'w1', AT);
     const listed = await store.list();
     expect(listed.map((r) => [r.bridge.id, r.origin]).sort()).toEqual([
       ['a', 'file'],
       ['b', 'api'],
     ]);
+  });
+
+  describe('channel claims', () => {
+    it('a claim is held by one bridge: its writers join, another bridge is refused', async () => {
+      const store = await makeStore();
+
+      const first = await store.claim(ROOM_8, 'a', 'w1', AT);
+      const joined = await store.claim(ROOM_8, 'a', 'w2', AT + 5);
+      const other = await store.claim(ROOM_8, 'b', 'w3', AT + 6);
+
+      expect(first).toMatchObject({ bridgeId: 'a', writers: ['w1'], claimedAt: AT });
+      expect(joined).toMatchObject({ bridgeId: 'a', claimedAt: AT + 5 });
+      expect(joined!.writers.sort()).toEqual(['w1', 'w2']);
+      expect(joined!.seq).toBeGreaterThan(first!.seq);
+      expect(other).toBeUndefined();
+      expect(await store.readClaim(ROOM_8)).toEqual(joined);
+      expect(await store.readClaim({ provider: 'gitple', channel: 'room-9' })).toBeUndefined();
+    });
+
+    it('concurrent claims of one channel by different bridges have exactly one winner', async () => {
+      const store = await makeStore();
+
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claim(ROOM_8, `b${i}`, `w${i}`, AT)),
+      );
+
+      const winners = results.filter((r) => r !== undefined);
+      expect(winners).toHaveLength(1);
+      expect((await store.readClaim(ROOM_8))?.bridgeId).toBe(winners[0]!.bridgeId);
+    });
+
+    it('writers leave one by one; leaving twice says the writer was not there', async () => {
+      const store = await makeStore();
+      await store.claim(ROOM_8, 'a', 'w1', AT);
+      await store.claim(ROOM_8, 'a', 'w2', AT);
+
+      const afterOne = await store.leave(ROOM_8, 'w1');
+      const afterBoth = await store.leave(ROOM_8, 'w2');
+      const again = await store.leave(ROOM_8, 'w2');
+
+      expect(afterOne?.writers).toEqual(['w2']);
+      expect(afterBoth).toMatchObject({ bridgeId: 'a', writers: [] });
+      expect(again).toBeUndefined();
+      expect(await store.readClaim(ROOM_8)).toMatchObject({ bridgeId: 'a', writers: [] });
+    });
+
+    it('takes over and releases only the claim exactly as it was seen', async () => {
+      const store = await makeStore();
+      const seen = (await store.claim(ROOM_8, 'a', 'w1', AT))!;
+      await store.claim(ROOM_8, 'a', 'w2', AT);
+
+      const staleTakeOver = await store.takeOver(ROOM_8, seen.seq, 'b', 'w3', AT + 1);
+      const current = (await store.readClaim(ROOM_8))!;
+      const takenOver = await store.takeOver(ROOM_8, current.seq, 'b', 'w3', AT + 1);
+      const staleRelease = await store.release(ROOM_8, current.seq, LATER);
+      const released = await store.release(ROOM_8, takenOver!.seq, LATER);
+
+      expect(staleTakeOver).toBeUndefined();
+      expect(takenOver).toMatchObject({ bridgeId: 'b', writers: ['w3'], claimedAt: AT + 1 });
+      expect(staleRelease).toBe(false);
+      expect(released).toBe(true);
+      expect(await store.readClaim(ROOM_8)).toBeUndefined();
+      expect(await store.leave(ROOM_8, 'w3')).toBeUndefined();
+    });
+
+    it('claims a channel whose id is longer than a DynamoDB key, apart from one that shares its start', async () => {
+      // Pingstreams request ids have no published length limit; an operator may PUT one.
+      const store = await makeStore();
+      const long = (end: string) => ({
+        provider: 'pingstreams',
+        channel: `support-group-p-${'a'.repeat(3000)}${end}`,
+      });
+
+      const first = await store.claim(long('1'), 'a', 'w1', AT);
+      const other = await store.claim(long('2'), 'b', 'w2', AT);
+      const left = await store.leave(long('1'), 'w1');
+      const released = await store.release(long('1'), left!.seq, LATER);
+
+      expect(first).toMatchObject({ ...long('1'), bridgeId: 'a', writers: ['w1'] });
+      expect(other).toMatchObject({ ...long('2'), bridgeId: 'b' });
+      expect(released).toBe(true);
+      expect(await store.readClaim(long('1'))).toBeUndefined();
+      expect(await store.readClaim(long('2'))).toMatchObject({ bridgeId: 'b' });
+    });
+
+    it('a released channel is claimed afresh, its seq still growing (no seq is reused)', async () => {
+      const store = await makeStore();
+      const first = (await store.claim(ROOM_8, 'a', 'w1', AT))!;
+      await store.release(ROOM_8, first.seq, LATER);
+
+      const again = await store.claim(ROOM_8, 'b', 'w2', AT + 10);
+
+      expect(again).toMatchObject({ bridgeId: 'b', writers: ['w2'], claimedAt: AT + 10 });
+      expect(again!.seq).toBeGreaterThan(first.seq + 1);
+      expect(await store.release(ROOM_8, first.seq, LATER)).toBe(false);
+    });
   });
 });

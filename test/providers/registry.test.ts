@@ -89,6 +89,25 @@ describe('the provider registry: every module’s parts match what it declares',
       else expect(module.token.create({ env: {}, clients: { fetch } })).toBeTypeOf('function');
     }
     if (module.poller) expect(module.poller.poll).toBeTypeOf('function');
+
+    // Portal rules: every provider says whether it opens channels, and why not when it cannot.
+    const creation = module.channelCreation;
+    expect(creation, 'channelCreation is declared, supported or not').toBeDefined();
+    if (creation && 'unsupported' in creation) {
+      expect(creation.unsupported.length).toBeGreaterThan(10);
+    } else if (creation) {
+      const adapter = module.outbound?.({ settings: {} });
+      expect(adapter?.createChannel, 'the outbound adapter creates channels').toBeTypeOf(
+        'function',
+      );
+      // A named channel is one of the provider's channel ids, and the same for the same key.
+      const settings = Object.fromEntries(Object.keys(module.settings).map((k) => [k, 'abc123']));
+      const id = creation.channelId('ps-portal-0123456789abcdef', settings);
+      expect(id).toMatch(module.channelIdFormat.pattern);
+      expect(creation.channelId('ps-portal-0123456789abcdef', settings)).toBe(id);
+      expect(creation.channelId('ps-portal-0123456789abcdef-2', settings)).not.toBe(id);
+      expect(creation.maxMembers).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('lists every provider folder, and no variable belongs to two providers', () => {

@@ -29,6 +29,19 @@ export interface GitpleStoredMessage {
   deleted?: boolean;
 }
 
+/** A group channel as the fake holds it (the SDK's `ChannelData`, [V] README GIT-25, GIT-27). */
+export interface GitpleStoredChannel {
+  channel_id: string;
+  type: 'group';
+  name: string;
+  members: string[];
+  /** Who created it (the caller's `USER_ID`). */
+  created_by: string;
+  freeze: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface GitpleFailure {
   status: number;
   /** Sent as the Retry-After header when given. */
@@ -43,12 +56,16 @@ export interface FakeGitplePlatform {
   users: Map<string, { user_id: string; name: string }>;
   /** Messages posted through the SDK send route, oldest first (deleted ones flagged). */
   messages: GitpleStoredMessage[];
+  /** Group channels created through `POST /v1/sdk/group/channels`, by id. */
+  channels: Map<string, GitpleStoredChannel>;
   /** Answer every request with this status and body until cleared. */
   failWith(failure: { status: number; body: unknown } | undefined): void;
   /** The next `count` SDK message calls (send or delete) answer `failure` instead. */
   failNextMessageCalls(count: number, failure: GitpleFailure): void;
   /** The next `count` message lists (`GET .../messages`) answer `failure` instead. */
   failNextListCalls(count: number, failure: GitpleFailure): void;
+  /** The next `count` channel calls (create, read, freeze) answer `failure` instead. */
+  failNextChannelCalls(count: number, failure: GitpleFailure): void;
   /** Forget every SDK token issued so far, as a server-side expiry or revocation would. */
   revokeSdkTokens(): void;
   close(): Promise<void>;
@@ -70,6 +87,13 @@ export interface FakeGitplePlatform {
  * Bearer. Sent messages get increasing numeric `message_id`s. Status codes other than 401 for
  * bad tokens (400 for a bad body, 404 for an unknown message) are inferred ([I] README GIT-24).
  *
+ * Channels ([V] README GIT-25, GIT-27): `POST /v1/sdk/group/channels` `{channel_id, name,
+ * members?, reuse?}` creates one (the caller's `channel_id`); a taken id answers the existing
+ * channel when `reuse` is true, else 409 ([I] README GIT-26); `GET .../{id}` reads one;
+ * `PUT .../{id}/freeze` `{freeze}` sets `freeze`. A message into a frozen channel is refused
+ * (403, [I] README GIT-29); with `knownChannels`, so is one into a channel that was never created
+ * nor listed (404), and so is a list of it.
+ *
  * `GET .../messages?limit=&mode=&base_message_id=` lists a channel as the SDK's
  * `getMessageList` asks ([V] README GIT-30): `{messages}`; `mode=prev` (the default) the newest
  * `limit` before `base_message_id` (or the newest of all), `mode=next` the oldest after it
@@ -86,6 +110,8 @@ export async function startFakeGitplePlatform(options: {
   now?: () => number;
   /** Lifetime of SDK tokens; Gitple's own is not public ([G] README GIT-8). Default 24 h. */
   sdkTokenTtlMs?: number;
+  /** Channels that exist without being created; given, a send elsewhere is a 404. */
+  knownChannels?: string[];
 }): Promise<FakeGitplePlatform> {
   const requests: RecordedGitpleRequest[] = [];
   const users = new Map((options.users ?? []).map((id) => [id, { user_id: id, name: id }]));
@@ -95,6 +121,9 @@ export async function startFakeGitplePlatform(options: {
   const messages: GitpleStoredMessage[] = [];
   const messageFailures: GitpleFailure[] = [];
   const listFailures: GitpleFailure[] = [];
+  const channelFailures: GitpleFailure[] = [];
+  const channels = new Map<string, GitpleStoredChannel>();
+  const known = options.knownChannels && new Set(options.knownChannels);
   let nextMessageId = 1001;
   let failure: { status: number; body: unknown } | undefined;
   const server = createServer((req, res) => {
@@ -181,6 +210,12 @@ export async function startFakeGitplePlatform(options: {
       return unauthorized(reply);
     }
     const url = new URL(path, 'http://fake');
+    const channelPath = /^\/v1\/sdk\/group\/channels(?:\/([^/]+)(\/freeze)?)?$/.exec(url.pathname);
+    if (channelPath) {
+      const injected = channelFailures.shift();
+      if (injected) return replyFailure(injected, reply);
+      return handleChannel(method, channelPath, userId, body, reply);
+    }
     const messagesPath = /^\/v1\/sdk\/group\/channels\/([^/]+)\/messages(?:\/([^/]+))?$/.exec(
       url.pathname,
     );
@@ -188,15 +223,16 @@ export async function startFakeGitplePlatform(options: {
       return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
     }
     const injected = (method === 'GET' ? listFailures : messageFailures).shift();
-    if (injected) {
-      return reply(
-        injected.status,
-        injected.body ?? { code: 50000, name: 'unavailable', message: 'injected failure' },
-        injected.retryAfter !== undefined ? { 'retry-after': injected.retryAfter } : {},
-      );
-    }
+    if (injected) return replyFailure(injected, reply);
     const channelId = decodeURIComponent(messagesPath[1]!);
     const messageId = messagesPath[2];
+    const channel = channels.get(channelId);
+    if (channel?.freeze && method === 'POST') {
+      return reply(403, { code: 60401, name: 'forbidden', message: 'channel is frozen' });
+    }
+    if (known && !channel && !known.has(channelId)) {
+      return reply(404, { code: 60104, name: 'invalid_channel_id', message: 'no channel' });
+    }
     if (method === 'GET' && messageId === undefined) {
       return reply(200, { messages: listChannel(channelId, url.searchParams) });
     }
@@ -232,6 +268,66 @@ export async function startFakeGitplePlatform(options: {
     return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
   }
 
+  function replyFailure(failure: GitpleFailure, reply: Reply): void {
+    reply(
+      failure.status,
+      failure.body ?? { code: 50000, name: 'unavailable', message: 'injected failure' },
+      failure.retryAfter !== undefined ? { 'retry-after': failure.retryAfter } : {},
+    );
+  }
+
+  /** Create, read and freeze group channels. */
+  function handleChannel(
+    method: string,
+    [, rawId, freezePath]: RegExpExecArray,
+    userId: string,
+    body: unknown,
+    reply: Reply,
+  ): void {
+    const shown = (channel: GitpleStoredChannel) => {
+      const { members: _members, created_by: _by, ...rest } = channel;
+      return rest;
+    };
+    if (method === 'POST' && rawId === undefined) {
+      const { channel_id: id, name, members, reuse } = (body ?? {}) as Record<string, unknown>;
+      if (typeof id !== 'string' || id === '' || typeof name !== 'string' || name === '') {
+        return reply(400, { code: 60101, name: 'invalid_parameters', message: 'bad channel' });
+      }
+      const existing = channels.get(id);
+      if (existing) {
+        return reuse === true
+          ? reply(200, shown(existing))
+          : reply(409, { code: 60409, name: 'conflict', message: 'channel exists' });
+      }
+      const at = now();
+      const channel: GitpleStoredChannel = {
+        channel_id: id,
+        type: 'group',
+        name,
+        members: Array.isArray(members) ? members.map(String) : [userId],
+        created_by: userId,
+        freeze: false,
+        created_at: at,
+        updated_at: at,
+      };
+      channels.set(id, channel);
+      return reply(200, shown(channel));
+    }
+    const channel = rawId === undefined ? undefined : channels.get(decodeURIComponent(rawId));
+    if (!channel) return reply(404, { code: 60104, name: 'invalid_channel_id', message: 'none' });
+    if (method === 'GET' && !freezePath) return reply(200, shown(channel));
+    if (method === 'PUT' && freezePath) {
+      const { freeze } = (body ?? {}) as { freeze?: unknown };
+      if (typeof freeze !== 'boolean') {
+        return reply(400, { code: 60101, name: 'invalid_parameters', message: 'freeze' });
+      }
+      channel.freeze = freeze;
+      channel.updated_at = now();
+      return reply(200, shown(channel));
+    }
+    return reply(404, { code: 60000, name: 'not_found', message: 'no such route' });
+  }
+
   /** One page of a channel's messages, as `GET .../messages` answers it. */
   function listChannel(channelId: string, query: URLSearchParams) {
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
@@ -251,6 +347,7 @@ export async function startFakeGitplePlatform(options: {
     requests,
     users,
     messages,
+    channels,
     failWith: (next) => {
       failure = next;
     },
@@ -259,6 +356,9 @@ export async function startFakeGitplePlatform(options: {
     },
     failNextListCalls: (count, next) => {
       for (let i = 0; i < count; i += 1) listFailures.push(next);
+    },
+    failNextChannelCalls: (count, next) => {
+      for (let i = 0; i < count; i += 1) channelFailures.push(next);
     },
     revokeSdkTokens: () => sdkTokens.clear(),
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -5,10 +5,13 @@ import type { Outcome, RelayDeps } from './deps';
 import { copyIn, rootOf } from './message-map';
 import { buildOutbound } from './outbound-message';
 import type { MessageCopy, MessageRef } from './ports';
+import { closeCreated, closesCreatedChannel, ensureCreated } from './portal-channels';
 
 /**
- * One attempt to carry an event to a target: a send remembers the new copy, an edit or delete
- * acts on the copy the original became there. Throws what the provider threw.
+ * One attempt to carry an event to a target: a send remembers the new copy (opening a
+ * portal's channel first), an edit or delete acts on the copy the original became there, and
+ * the end of a conversation closes the channels its portal created. Throws what the provider
+ * threw.
  */
 export async function attemptDelivery(
   event: CommonEvent,
@@ -17,6 +20,7 @@ export async function attemptDelivery(
   target: DeliveryTarget,
   deps: RelayDeps,
 ): Promise<Outcome> {
+  if (closesCreatedChannel(event, target, deps)) return closeCreated(adapter, target, deps);
   const message = event.data.message!;
   const caps = adapter.capabilities(target);
   const originRef = originOf(event);
@@ -24,6 +28,8 @@ export async function attemptDelivery(
     case 'chat.message.created': {
       if (!caps.send)
         return { status: 'skipped', detail: `${target.provider} cannot receive messages` };
+      const uncreated = await ensureCreated(event, adapter, target, deps);
+      if (uncreated) return uncreated;
       const outbound = await buildOutbound(event, bridge, adapter, target, deps);
       const sent = await adapter.send(target, outbound.message);
       return {

@@ -1,4 +1,5 @@
 import { parkBeforeStreamGivesUp } from './dead-letters';
+import { DeliveryFrames } from './delivery-frames';
 import { relayEventTo } from './deliver';
 import type { RelayDeps } from './deps';
 import { countHandBacks, HAND_BACKS_TARGET, isLastChance } from './hand-backs';
@@ -16,8 +17,10 @@ import { pushToClients, webTarget } from './web-fanout';
  */
 export async function relayBatch(
   records: readonly BatchRecord[],
-  deps: RelayDeps,
+  relayDeps: RelayDeps,
 ): Promise<string[]> {
+  const frames = new DeliveryFrames(relayDeps.broadcaster, relayDeps.log);
+  const deps: RelayDeps = { ...relayDeps, deliveryFrames: frames };
   const failed = new Map<string, BatchRecord>();
   const markFailed = (record: BatchRecord, error: unknown) => {
     deps.log.error('relay of a record did not settle; the stream will retry it', {
@@ -57,6 +60,8 @@ export async function relayBatch(
     }
   }
   await Promise.all(lanes);
+  // Every delivery frame is posted before the batch reports back (a frozen sandbox posts none).
+  await frames.drained();
   const reported = [...failed.values()].map((record) => record.itemIdentifier);
   await countHandBacks(
     records.filter((record) => knownByRecord.has(record)),
@@ -73,7 +78,7 @@ const pushedBridges = (partitions: readonly PartitionLanes[], deps: RelayDeps) =
     partitions.flatMap(({ partition }) =>
       partition
         .map((record) => record.input.event.subject)
-        .filter((subject) => deps.bridges.get(subject)),
+        .filter((subject) => deps.bridges.ofEvent(subject)),
     ),
   ),
 ];
@@ -130,7 +135,7 @@ async function relayLane(
         await parkBeforeStreamGivesUp(deps, {
           event: record.input.event,
           target: lane.target,
-          bridgeId: deps.bridges.get(record.input.event.subject)?.id ?? '',
+          bridgeId: deps.bridges.ofEvent(record.input.event.subject)?.id ?? '',
           error,
         }).catch((parkError: unknown) => markFailed(record, parkError));
       })
@@ -153,8 +158,8 @@ async function readDeliveries(
   const keysOf = ({ partition, laneByTarget }: PartitionLanes) => [
     ...partition.flatMap((record) => [
       { eventId: record.input.event.id, target: HAND_BACKS_TARGET },
-      // Only a bridge's own events are pushed to its clients.
-      ...(deps.bridges.get(record.input.event.subject)
+      // Only a bridge's own events are pushed to its clients (closed by its rule since included).
+      ...(deps.bridges.ofEvent(record.input.event.subject)
         ? [{ eventId: record.input.event.id, target: webTarget(record) }]
         : []),
     ]),

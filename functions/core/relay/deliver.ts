@@ -1,5 +1,6 @@
 import type { DeliveryTarget } from '../outbound';
 import { attemptDelivery } from './attempt';
+import { closesCreatedChannel } from './portal-channels';
 import { nowOf, type RelayDeps, type RelayInput, type Settle } from './deps';
 import { deliveryKey, SENDING, type DeliveryRecord, type KnownDeliveries } from './ports';
 import { notConfiguredDetail, recordDelivery } from './record';
@@ -25,7 +26,8 @@ export async function relayEventTo(
   options: { replay?: boolean; known?: KnownDeliveries; step?: LaneStep } = {},
 ): Promise<DeliveryRecord> {
   const { event } = input;
-  const bridge = deps.bridges.get(event.subject);
+  // A bridge closed since this event was stored still relays it (the closing event too).
+  const bridge = deps.bridges.ofEvent(event.subject);
   const bridgeId = bridge?.id ?? event.subject;
   const key = targetKey(target);
   // A batch reads its delivery records up front in one request; alone, one is read here.
@@ -64,7 +66,7 @@ export async function relayEventTo(
   // Clients learn only that it is not set up; which variables are missing goes to the log.
   if (unavailable)
     return settle('skipped', notConfiguredDetail(target.provider), { reason: unavailable });
-  if (!event.data.message)
+  if (!event.data.message && !closesCreatedChannel(event, target, deps))
     return settle('skipped', `${event.type} is not relayed to providers, only messages are`);
 
   // Attempts made by earlier invocations count: the limit holds across stream retries.

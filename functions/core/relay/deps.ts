@@ -5,6 +5,7 @@ import type { OutboundAdapter } from '../outbound';
 import type { Metrics } from '../ports';
 import type { ProviderName } from '../providers';
 import type { RetryPolicy } from '../retry';
+import type { DeliveryFrames } from './delivery-frames';
 import type {
   Broadcaster,
   DeadLetterQueue,
@@ -39,6 +40,21 @@ export interface RelayDeps {
    * container) records them instead of calling the provider again.
    */
   unrecorded?: Map<string, Outcome & { attempts: number }>;
+  /**
+   * Whether an event ends its bridge's conversation (its rule closes the bridge on it): the
+   * channels a portal created for the bridge are then closed at their provider.
+   */
+  closes?: (event: CommonEvent) => boolean;
+  /**
+   * Created channels this container knows exist (`provider#channel`), kept for its life: a
+   * delivery to one reads no creation record and makes no creation call.
+   */
+  createdChannels?: Set<string>;
+  /**
+   * A batch's queue of `delivery` frames (each after its event's own push, off the lanes);
+   * without it (a replay) a frame is posted before its outcome is returned.
+   */
+  deliveryFrames?: DeliveryFrames;
 }
 
 /** A stored event as the relay reads it from the stream. */

@@ -1,6 +1,7 @@
 import type { DeliveryTarget } from '../outbound';
 import type { RelayDeps, RelayInput } from './deps';
-import { relayTargets, targetKey } from './targets';
+import { endsConversation } from './portal-channels';
+import { createdTargets, relayTargets, targetKey } from './targets';
 
 export interface BatchRecord {
   /** The stream record's id, reported back when it must be retried. */
@@ -23,7 +24,8 @@ export interface PartitionLanes {
 
 /**
  * Group a batch by partition (the bridge's own echoes are stored, never relayed), then each
- * partition's records by the targets their bridge relays them to.
+ * partition's records by the targets their bridge relays them to, and the event that ends a
+ * conversation to the channels its portal created (in their lanes, so after the messages).
  */
 export function lanesOf(records: readonly BatchRecord[], deps: RelayDeps): PartitionLanes[] {
   const byPartition = new Map<string, BatchRecord[]>();
@@ -36,9 +38,17 @@ export function lanesOf(records: readonly BatchRecord[], deps: RelayDeps): Parti
   return [...byPartition.values()].map((partition) => {
     const laneByTarget = new Map<string, Lane>();
     for (const record of partition) {
-      const bridge = deps.bridges.get(record.input.event.subject);
-      if (!bridge || !bridge.relay.includes(record.input.event.type)) continue;
-      for (const target of relayTargets(bridge, record.input.event)) {
+      const { event } = record.input;
+      // Closed by its rule since this event was stored: still the event's bridge.
+      const bridge = deps.bridges.ofEvent(event.subject);
+      if (!bridge) continue;
+      const targets = new Map(
+        [
+          ...(bridge.relay.includes(event.type) ? relayTargets(bridge, event) : []),
+          ...(endsConversation(event, deps) ? createdTargets(bridge) : []),
+        ].map((target) => [targetKey(target), target]),
+      );
+      for (const target of targets.values()) {
         const key = targetKey(target);
         const lane = laneByTarget.get(key) ?? { target, records: [] };
         lane.records.push(record);

@@ -34,7 +34,8 @@ export async function writeDurably(deps: RelayDeps, write: () => Promise<void>):
 /**
  * Write a delivery's outcome (with a new copy's id map), count it, log it, and push it as a
  * `delivery` frame to the clients that want it (the sender's, and those that asked for every
- * delivery); a frame that cannot be pushed is only logged.
+ * delivery): in a batch, queued behind the event's own push (DeliveryFrames); a frame that
+ * cannot be pushed is only logged.
  */
 export async function recordDelivery(
   deps: RelayDeps,
@@ -65,22 +66,21 @@ export async function recordDelivery(
     detail: record.detail,
     ...(outcome.reason !== undefined && { reason: outcome.reason }),
   });
-  await deps.broadcaster
-    .broadcast(
-      bridgeId,
-      {
-        type: 'delivery',
-        eventId: event.id,
-        target: target.provider,
-        channel: target.channel,
-        status,
-        ...(record.detail && { detail: record.detail }),
-        ...(record.mayDuplicate && { mayDuplicate: true }),
-      },
-      deliveryAudience(event),
-    )
-    .catch((error: unknown) =>
-      deps.log.warn('delivery frame not pushed', { eventId: event.id, error }),
-    );
+  const frame = {
+    type: 'delivery' as const,
+    eventId: event.id,
+    target: target.provider,
+    channel: target.channel,
+    status,
+    ...(record.detail && { detail: record.detail }),
+    ...(record.mayDuplicate && { mayDuplicate: true as const }),
+  };
+  if (deps.deliveryFrames) deps.deliveryFrames.post(bridgeId, frame, deliveryAudience(event));
+  else
+    await deps.broadcaster
+      .broadcast(bridgeId, frame, deliveryAudience(event))
+      .catch((error: unknown) =>
+        deps.log.warn('delivery frame not pushed', { eventId: event.id, error }),
+      );
   return record;
 }

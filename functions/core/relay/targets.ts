@@ -1,4 +1,4 @@
-import type { Bridge } from '../bridges';
+import type { Bridge, BridgeChannel } from '../bridges';
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { channelKey } from '../providers';
@@ -9,10 +9,20 @@ export function relayTargets(bridge: Bridge, event: CommonEvent): DeliveryTarget
     (c) => c.provider === event.data.provider && c.channel === event.data.channel.id,
   );
   if (origin?.direction === 'out') return [];
-  return bridge.channels
-    .filter((c) => c !== origin && c.direction !== 'in')
-    .map((c) => ({ provider: c.provider, channel: c.channel, mode: c.mode }));
+  return bridge.channels.filter((c) => c !== origin && c.direction !== 'in').map(toTarget);
 }
+
+/** The channels a portal created for this bridge, closed when its conversation ends. */
+export function createdTargets(bridge: Bridge): DeliveryTarget[] {
+  return bridge.channels.filter((c) => c.create !== undefined).map(toTarget);
+}
+
+const toTarget = (channel: BridgeChannel): DeliveryTarget => ({
+  provider: channel.provider,
+  channel: channel.channel,
+  mode: channel.mode,
+  ...(channel.create && { create: channel.create }),
+});
 
 /** The `provider#channel` a delivery record is kept under. */
 export const targetKey = (target: Pick<DeliveryTarget, 'provider' | 'channel'>) =>

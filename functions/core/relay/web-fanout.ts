@@ -33,36 +33,55 @@ export async function pushToClients(
   markFailed: (record: BatchRecord, error: unknown) => void,
 ) {
   const recorded: Promise<void>[] = [];
-  // A provider call waits on its `sending` intent, and a push on nothing but the posts: two
-  // turns let the batch's lanes queue their intents and the state store send them before the
-  // posts (ten or a thousand SDK calls) take the event loop.
-  await afterTurns(2);
-  for (const record of partition) {
-    const { event, cursor } = record.input;
-    if (!deps.bridges.get(event.subject)) continue;
-    const target = webTarget(record);
-    // A stream retry must not push the same event to the clients twice.
-    if (known.has(deliveryKey(event.id, target))) continue;
-    try {
-      const pushed = await deps.broadcaster.broadcast(event.subject, {
-        type: 'event',
-        event,
-        ...(cursor && { cursor }),
-      });
-      const write = deps.state.putDelivery({
-        eventId: event.id,
-        target,
-        status: 'delivered',
-        attempts: 1,
-        detail:
-          `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed` +
-          (pushed.pages ? `, in ${pushed.pages} fan-out invocation(s)` : ''),
-        updatedAt: new Date(nowOf(deps)).toISOString(),
-      });
-      recorded.push(write.catch((error: unknown) => markFailed(record, error)));
-    } catch (error) {
-      markFailed(record, error);
-    }
+  // A stream retry must not push the same event to the clients twice.
+  const toPush = partition.filter(
+    (record) =>
+      deps.bridges.ofEvent(record.input.event.subject) &&
+      !known.has(deliveryKey(record.input.event.id, webTarget(record))),
+  );
+  // Before the lanes start: their delivery frames go out after these pushes.
+  const pushedIds = toPush.map(({ input }) => input.event.id);
+  deps.deliveryFrames?.expect(pushedIds);
+  try {
+    // A provider call waits on its `sending` intent, and a push on nothing but the posts: two
+    // turns let the batch's lanes queue their intents and the state store send them before
+    // the posts (ten or a thousand SDK calls) take the event loop.
+    await afterTurns(2);
+    for (const record of toPush) await pushOne(record, deps, recorded, markFailed);
+  } finally {
+    for (const eventId of pushedIds) deps.deliveryFrames?.pushed(eventId);
   }
   await Promise.all(recorded);
+}
+
+async function pushOne(
+  record: BatchRecord,
+  deps: RelayDeps,
+  recorded: Promise<void>[],
+  markFailed: (record: BatchRecord, error: unknown) => void,
+) {
+  const { event, cursor } = record.input;
+  const target = webTarget(record);
+  try {
+    const pushed = await deps.broadcaster.broadcast(event.subject, {
+      type: 'event',
+      event,
+      ...(cursor && { cursor }),
+    });
+    const write = deps.state.putDelivery({
+      eventId: event.id,
+      target,
+      status: 'delivered',
+      attempts: 1,
+      detail:
+        `${pushed.sent} connection(s), ${pushed.gone} gone, ${pushed.failed} failed` +
+        (pushed.pages ? `, in ${pushed.pages} fan-out invocation(s)` : ''),
+      updatedAt: new Date(nowOf(deps)).toISOString(),
+    });
+    recorded.push(write.catch((error: unknown) => markFailed(record, error)));
+  } catch (error) {
+    markFailed(record, error);
+  } finally {
+    deps.deliveryFrames?.pushed(event.id);
+  }
 }

@@ -27,4 +27,8 @@ export const azstack: ProviderModule = {
     unsupported:
       'AZStack clients authenticate through AZStack itself: set POST /auth/azstack as the app Authentication URL and pass an app JWT as userCredentials',
   },
+  channelCreation: {
+    unsupported:
+      'the bridge cannot deliver to AZStack at all (socket-only protocol, no server API)',
+  },
 };

@@ -3,6 +3,13 @@ import { createGitpleOutboundAdapter } from './outbound';
 import { createGitpleTokenMinter } from './token';
 import { createGitpleWebhookAdapter } from './webhook';
 
+/**
+ * A created channel's id is its portal key (`<rule>-<16 hex>`): Gitple lets the caller name a
+ * channel ([V] README GIT-25), and the key is a valid Gitple channel id. No member limit is
+ * published ([G] README GIT-28): the bridge's own is 100.
+ */
+export const GITPLE_MAX_CREATED_MEMBERS = 100;
+
 /** Gitple Live: webhooks in (`?key=`), SDK REST API out, SDK session tokens for frontends. */
 export const gitple: ProviderModule = {
   name: 'gitple',
@@ -21,4 +28,5 @@ export const gitple: ProviderModule = {
   webhook: { create: createGitpleWebhookAdapter, registration: { queryKey: 'GITPLE_WEBHOOK_KEY' } },
   outbound: ({ settings }) => createGitpleOutboundAdapter({ secrets: settings, env: settings }),
   token: { create: ({ clients }) => createGitpleTokenMinter({ fetch: clients.fetch }) },
+  channelCreation: { channelId: (key) => key, maxMembers: GITPLE_MAX_CREATED_MEMBERS },
 };

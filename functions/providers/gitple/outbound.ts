@@ -36,7 +36,8 @@ const CAPABILITIES: OutboundCapabilities = {
 
 /**
  * Relays into Gitple group channels as the bridge bot (GITPLE_BOT_USER_ID) through the SDK
- * REST API, the only verified send path (the server-side send API is not public: [G] README GIT-20).
+ * REST API, the only verified send path (the server-side send API is not public: [G] README GIT-20);
+ * creates portal channels as the bot and freezes them when their conversation ends.
  */
 export function createGitpleOutboundAdapter(options: {
   env: NodeJS.ProcessEnv;
@@ -67,6 +68,14 @@ export function createGitpleOutboundAdapter(options: {
     async delete(target, targetMessageId) {
       // The SDK delete takes no reason; the origin's reason stays in the stored event.
       await requireClient().deleteMessage(target.channel, targetMessageId);
+    },
+    async createChannel(target, request) {
+      await requireClient().createChannel(target.channel, request.name, request.members);
+    },
+    // Gitple has no archive; a frozen channel keeps its history and takes no new messages
+    // from members ([I] README GIT-29).
+    async closeChannel(target) {
+      await requireClient().freezeChannel(target.channel);
     },
     async findSent(target, marker, sentAfter) {
       const sdk = requireClient();

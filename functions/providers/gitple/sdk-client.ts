@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ConfigError, ProviderError } from '../../core/errors';
+import { fitText } from '../../core/format';
 import type { SecretValues } from '../../core/secrets';
 import {
   createProviderHttp,
@@ -12,6 +13,9 @@ import {
   type ProviderConfigResult,
 } from '../shared/provider-http';
 import { GITPLE_SESSION_TTL_MS, gitplePlatformApi, type GitplePlatformApi } from './token';
+
+/** No channel-name limit is published ([G] README GIT-28); longer names are cut to this. */
+export const GITPLE_MAX_CHANNEL_NAME = 100;
 
 /** The SDK refreshes its token whenever less than an hour is left ([V] README GIT-7). */
 export const GITPLE_SDK_TOKEN_MIN_REMAINING_MS = 60 * 60_000;
@@ -96,6 +100,13 @@ export interface GitpleSdkClient {
   /** `DELETE /v1/sdk/group/channels/{channel}/messages/{id}`; a 404 counts as already deleted. */
   deleteMessage(channelId: string, messageId: string): Promise<void>;
   /**
+   * `POST /v1/sdk/group/channels` with the bridge's channel id, the bot among the members and
+   * `reuse`; a channel that already has the id counts as created.
+   */
+  createChannel(channelId: string, name: string, members: readonly string[]): Promise<void>;
+  /** `PUT /v1/sdk/group/channels/{channel}/freeze` `{freeze: true}`; a 404 counts as gone. */
+  freezeChannel(channelId: string): Promise<void>;
+  /**
    * `GET /v1/sdk/group/channels/{channel}/messages?limit=&mode=prev[&base_message_id=]`: the
    * newest `limit` messages, or those before `beforeMessageId` ([V] README GIT-30, [I] README GIT-31).
    */
@@ -178,7 +189,7 @@ export function createGitpleSdkClient(
   const sdkCall = (
     action: string,
     path: string,
-    init: { method: 'GET' | 'POST' | 'DELETE'; body?: unknown },
+    init: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; body?: unknown },
   ): Promise<Response> =>
     sdkToken.withToken((token) =>
       http.call(action, path, {
@@ -187,8 +198,8 @@ export function createGitpleSdkClient(
       }),
     );
 
-  const messagesPath = (channelId: string) =>
-    `/sdk/group/channels/${encodeURIComponent(channelId)}/messages`;
+  const channelPath = (channelId: string) => `/sdk/group/channels/${encodeURIComponent(channelId)}`;
+  const messagesPath = (channelId: string) => `${channelPath(channelId)}/messages`;
 
   return {
     async sendText(channelId, content, meta) {
@@ -226,6 +237,48 @@ export function createGitpleSdkClient(
       await discardBody(response);
     },
 
+    async createChannel(channelId, name, members) {
+      const action = 'create the channel';
+      // [V] README GIT-25: the caller names the channel (`channel_id`), so every retry of one
+      // creation names the same one; [I] README GIT-26: `reuse` answers the existing channel.
+      const response = await sdkCall(action, '/sdk/group/channels', {
+        method: 'POST',
+        body: {
+          channel_id: channelId,
+          name: fitText(name, GITPLE_MAX_CHANNEL_NAME).text,
+          members: [...new Set([botUserId, ...members])],
+          reuse: true,
+        },
+      });
+      // [I] README GIT-26: should Gitple answer a taken id with 409 despite `reuse`, the
+      // channel is there if it can be read.
+      if (response.status === 409) {
+        await discardBody(response);
+        const found = await sdkCall(action, channelPath(channelId), { method: 'GET' });
+        if (!found.ok) throw await http.refusal(action, found);
+        await discardBody(found);
+        return;
+      }
+      if (!response.ok) throw await http.refusal(action, response);
+      await discardBody(response);
+    },
+
+    async freezeChannel(channelId) {
+      const action = 'freeze the channel';
+      // [V] README GIT-27
+      const response = await sdkCall(action, `${channelPath(channelId)}/freeze`, {
+        method: 'PUT',
+        body: { freeze: true },
+      });
+      // Never created, or deleted at Gitple since: there is nothing left to freeze.
+      if (response.status === 404) {
+        await discardBody(response);
+        return;
+      }
+      if (!response.ok) throw await http.refusal(action, response);
+      await discardBody(response);
+    },
+
     async listMessages(channelId, page) {
       const action = 'list the channel messages';
       // [V] README GIT-30: the SDK sends its find parameters as the query of a GET.
@@ -236,6 +289,12 @@ export function createGitpleSdkClient(
       const response = await sdkCall(action, `${messagesPath(channelId)}?${query}`, {
         method: 'GET',
       });
+      // [I] README GIT-24: 404 is an unknown channel. One not there yet (a portal's channel
+      // whose creation a crash cut off) holds no copy.
+      if (response.status === 404) {
+        await discardBody(response);
+        return [];
+      }
       if (!response.ok) throw await http.refusal(action, response);
       const parsed = v.safeParse(MessagePageSchema, await response.json().catch(() => undefined));
       if (!parsed.success) {

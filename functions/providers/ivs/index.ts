@@ -30,4 +30,10 @@ export const ivs: ProviderModule = {
         clientFor: (clients.ivsClientFor as IvsClientFor | undefined) ?? defaultIvsClientFor,
       }),
   },
+  // [V] README IVS-33: rooms come from the control plane's CreateRoom at 5 TPS per account and
+  // region, with an ARN AWS assigns; see the README's "Portal channels: not supported" for the whole reason.
+  channelCreation: {
+    unsupported:
+      'IVS assigns a room its ARN (a retried CreateRoom can make a second room), CreateRoom is limited to 5 TPS per account and region, and a new room needs IAM grants and the review handler before it can bridge: bridge rooms created ahead of time',
+  },
 };

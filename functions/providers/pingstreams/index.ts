@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ProviderModule } from '../../core/provider-module';
 import { createPingstreamsOutboundAdapter } from './outbound';
 import { createPingstreamsTokenMinter } from './token';
@@ -41,4 +42,14 @@ export const pingstreams: ProviderModule = {
   outbound: ({ settings }) =>
     createPingstreamsOutboundAdapter({ secrets: settings, env: settings }),
   token: { create: ({ clients }) => createPingstreamsTokenMinter({ fetch: clients.fetch }) },
+  // A request id in Pingstreams' own form ([V] README PS-13) from the portal key, the way
+  // `newRequestId` puts a uuid's 32 hex digits after the project. Requests take no members:
+  // Pingstreams routes them to agents by department.
+  channelCreation: {
+    channelId: (key, settings) =>
+      settings.PINGSTREAMS_PROJECT_ID
+        ? `support-group-${settings.PINGSTREAMS_PROJECT_ID}-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`
+        : undefined,
+    maxMembers: 0,
+  },
 };

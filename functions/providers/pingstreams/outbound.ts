@@ -66,6 +66,10 @@ export function createPingstreamsOutboundAdapter(options: {
       });
       return { messageId };
     },
+    // [V] README PS-23: a message to an unknown request id creates the request, so the first
+    // relayed message opens it; nothing is called before. No `closeChannel`: closing a request
+    // takes an agent, owner or admin, not the end user the bot signs in as ([I] README PS-24).
+    async createChannel() {},
     /**
      * Tiledesk lists a request's messages whole, unpaged ([V] README PS-25): one call sees every
      * message, so the answer never runs out of reach and `sentAfter` is not needed to bound it.

@@ -92,7 +92,7 @@ export async function discardBody(response: Response): Promise<void> {
 }
 
 export interface ProviderRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   headers: Record<string, string>;
   /** Sent as JSON (with its content type) when present. */
   body?: unknown;

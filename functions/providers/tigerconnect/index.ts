@@ -41,4 +41,8 @@ export const tigerconnect: ProviderModule = {
       'TigerConnect has no public API to mint a client token; its users sign in with the TigerConnect SDK',
   },
   poller: { poll: pollTigerConnectEvents },
+  channelCreation: {
+    unsupported:
+      'no group-creation endpoint of the REST v2 API is verified, and TigerConnect assigns group tokens (a retried creation could make two groups): bridge groups created ahead of time',
+  },
 };

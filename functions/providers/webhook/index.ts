@@ -35,4 +35,7 @@ export const webhook: ProviderModule = {
   },
   outbound: ({ settings }) => createWebhookOutboundAdapter({ settings }),
   token: { unsupported: 'a webhook endpoint is a system, not a chat client: it needs no token' },
+  channelCreation: {
+    unsupported: 'a webhook channel is a URL of the customer’s system: there is nothing to create',
+  },
 };

@@ -278,6 +278,93 @@ describe('Gitple outbound adapter', () => {
     expect(gitple.messages[0]?.deleted).toBeUndefined();
   });
 
+  describe('portal channels', () => {
+    const PORTAL: DeliveryTarget = {
+      provider: 'gitple',
+      channel: 'ps-portal-1a2b3c4d5e6f7a8b',
+      mode: 'message',
+      create: { name: '{sender}', members: ['agent-1'] },
+    };
+
+    it('creates the channel as the bot, named by the bridge, with the bot and the members, then sends into it', async () => {
+      const adapter = adapterFor();
+
+      await adapter.createChannel!(PORTAL, {
+        name: `Ana — ${'x'.repeat(200)}`,
+        members: ['agent-1', BOT, 'agent-2'],
+      });
+      await adapter.send(PORTAL, MESSAGE);
+
+      const create = gitple.requests.find((r) => r.path === '/v1/sdk/group/channels');
+      expect(create).toMatchObject({
+        method: 'POST',
+        headers: { app_id: APP_ID, user_id: BOT },
+        body: {
+          channel_id: 'ps-portal-1a2b3c4d5e6f7a8b',
+          members: [BOT, 'agent-1', 'agent-2'],
+          reuse: true,
+        },
+      });
+      expect(create?.headers.authorization).toMatch(/^Bearer sdk-/);
+      const name = (create?.body as { name: string }).name;
+      expect(Array.from(name)).toHaveLength(100);
+      expect(name.startsWith('Ana — xxx')).toBe(true);
+      expect(gitple.channels.get(PORTAL.channel)).toMatchObject({ created_by: BOT, freeze: false });
+      expect(gitple.messages.map((m) => m.channel_id)).toEqual([PORTAL.channel]);
+    });
+
+    it('counts a channel that already has the id as created: reuse, or a 409 the channel can be read after', async () => {
+      const adapter = adapterFor();
+      await adapter.createChannel!(PORTAL, { name: 'first', members: [] });
+
+      await adapter.createChannel!(PORTAL, { name: 'again', members: [] });
+      gitple.failNextChannelCalls(1, { status: 409 });
+      await adapter.createChannel!(PORTAL, { name: 'conflict', members: [] });
+
+      expect(gitple.channels.get(PORTAL.channel)?.name).toBe('first');
+      expect(
+        routes().filter((r) => r.includes('/group/channels') && !r.includes('messages')),
+      ).toEqual([
+        'POST /v1/sdk/group/channels',
+        'POST /v1/sdk/group/channels',
+        'POST /v1/sdk/group/channels',
+        `GET /v1/sdk/group/channels/${PORTAL.channel}`,
+      ]);
+    });
+
+    it('turns a failed creation into a ProviderError the relay retries (5xx) or parks (4xx)', async () => {
+      const adapter = adapterFor();
+      gitple.failNextChannelCalls(1, { status: 503 });
+      const outage = await caught(adapter.createChannel!(PORTAL, { name: 'n', members: [] }));
+      gitple.failNextChannelCalls(1, { status: 400 });
+      const refused = await caught(adapter.createChannel!(PORTAL, { name: 'n', members: [] }));
+
+      expect(outage).toBeInstanceOf(ProviderError);
+      expect(outage).toMatchObject({ message: 'gitple refused to create the channel: HTTP 503' });
+      expect(isRetryable(outage)).toBe(true);
+      expect(isRetryable(refused)).toBe(false);
+      expect(gitple.channels.size).toBe(0);
+    });
+
+    it('freezes the channel to close it; one never made (404) is already closed', async () => {
+      const adapter = adapterFor();
+      await adapter.createChannel!(PORTAL, { name: 'n', members: [] });
+
+      await adapter.closeChannel!(PORTAL);
+      await adapter.closeChannel!({ ...PORTAL, channel: 'never-made' });
+      const afterFreeze = await caught(adapter.send(PORTAL, MESSAGE));
+
+      const freeze = gitple.requests.find((r) => r.path.endsWith('/freeze'));
+      expect(freeze).toMatchObject({
+        method: 'PUT',
+        path: `/v1/sdk/group/channels/${PORTAL.channel}/freeze`,
+        body: { freeze: true },
+      });
+      expect(gitple.channels.get(PORTAL.channel)?.freeze).toBe(true);
+      expect(afterFreeze).toMatchObject({ providerStatus: 403 });
+    });
+  });
+
   it('says what it can do: send and delete text and look for its copies; no edits, attachments or replies', () => {
     expect(adapterFor().capabilities(TARGET)).toEqual({
       send: true,
@@ -402,6 +489,15 @@ describe('Gitple outbound adapter', () => {
       expect(wholeChannel).toEqual({ result: 'absent' });
       // The newest page reached back past START + 6 s; the whole channel took two and an empty third.
       expect(lists()).toHaveLength(1 + 3);
+    });
+
+    it('answers absent for a channel Gitple does not know (404): a portal’s channel not made yet holds no copy', async () => {
+      const adapter = adapterFor();
+      gitple.failNextListCalls(1, { status: 404 });
+
+      const search = await adapter.findSent!(TARGET, MESSAGE.marker, START);
+
+      expect(search).toEqual({ result: 'absent' });
     });
 
     it('gives up out of reach after 10 pages newer than the send, rather than list the channel', async () => {

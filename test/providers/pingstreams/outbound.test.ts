@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../functions/core/errors';
 import type { DeliveryTarget, OutboundMessage } from '../../../functions/core/outbound';
 import { isRetryable } from '../../../functions/core/retry';
+import { createHash } from 'node:crypto';
+import { pingstreams as pingstreamsModule } from '../../../functions/providers/pingstreams';
 import { createPingstreamsOutboundAdapter } from '../../../functions/providers/pingstreams/outbound';
 import {
   startFakePingstreamsAuth,
@@ -246,6 +248,29 @@ describe('Pingstreams outbound adapter', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ providerStatus: undefined });
     expect(isRetryable(error)).toBe(true);
+  });
+
+  it('names a portal’s request in Pingstreams’ own form, and creates it with the first message', async () => {
+    const part = pingstreamsModule.channelCreation;
+    if (!part || 'unsupported' in part) throw new Error('pingstreams creates requests');
+    const key = 'gs-portal-1a2b3c4d5e6f7a8b';
+    const id = part.channelId(key, { PINGSTREAMS_PROJECT_ID: PROJECT_ID })!;
+    const target: DeliveryTarget = { ...TARGET, channel: id, create: { name: 'n', members: [] } };
+    const adapter = adapterFor();
+
+    await adapter.createChannel!(target, { name: 'Ana — room-7', members: [] });
+    const before = pingstreams.requests.length;
+    await adapter.send(target, MESSAGE);
+
+    expect(id).toBe(
+      `support-group-${PROJECT_ID}-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`,
+    );
+    expect(part.channelId(key, {})).toBeUndefined();
+    expect(part.maxMembers).toBe(0);
+    expect(before).toBe(0);
+    expect(pingstreams.messages.map((m) => m.recipient)).toEqual([id]);
+    // Closing a request takes an agent; the bot is an end user, so it does not try.
+    expect(adapter.closeChannel).toBeUndefined();
   });
 
   it('says what it can do: send text and look for its copies', () => {
