@@ -35,8 +35,9 @@ export async function relayEventTo(
     ? options.known.get(deliveryKey(event.id, key))
     : await deps.state.getDelivery(event.id, key);
   // A send made again without a look at the target is flagged (record and frame) until the
-  // delivery settles, so a client knows the target may show the message twice.
-  let mayDuplicate = done?.status !== SENDING && done?.mayDuplicate === true;
+  // delivery settles, so a client knows the target may show the message twice. Its `sending`
+  // intent keeps the flag too: a copy found after that call is cut off may not be the only one.
+  let mayDuplicate = done?.mayDuplicate === true;
   const settle: Settle = (status, detail, extra = {}) =>
     recordDelivery(deps, bridgeId, event, target, {
       ...extra,
@@ -94,7 +95,7 @@ export async function relayEventTo(
   }
   return withRetries(
     () => attemptDelivery(event, bridge, adapter, target, deps),
-    { event, target, bridgeId },
+    { event, target, bridgeId, mayDuplicate },
     deps,
     settle,
     attempts,

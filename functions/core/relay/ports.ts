@@ -24,7 +24,11 @@ export interface DeliveryRecord {
   /** `provider#channel` of the target. */
   target: string;
   status: StoredDeliveryStatus;
-  /** Provider calls made so far, across invocations. */
+  /**
+   * Tries made so far, across invocations, as the retry policy counts them: provider calls
+   * that act (send, edit, delete), and looks for an earlier copy that failed (one that answers
+   * counts none).
+   */
   attempts: number;
   detail?: string;
   targetMessageId?: string;

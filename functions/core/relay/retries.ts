@@ -35,13 +35,19 @@ export const fitsInvocation = (deps: RelayDeps, ms: number) =>
  */
 export async function withRetries(
   attempt: () => Promise<Outcome>,
-  delivery: { event: CommonEvent; target: DeliveryTarget; bridgeId: string },
+  delivery: {
+    event: CommonEvent;
+    target: DeliveryTarget;
+    bridgeId: string;
+    /** Already sent again without a look: the intent keeps the flag, should this call be cut off. */
+    mayDuplicate?: boolean;
+  },
   deps: RelayDeps,
   settle: Settle,
   previousAttempts: number,
   step: LaneStep = {},
 ): Promise<DeliveryRecord> {
-  const { event, target } = delivery;
+  const { event, target, bridgeId } = delivery;
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
   for (let attempts = previousAttempts + 1; ; attempts += 1) {
     if (!fitsInvocation(deps, 0)) {
@@ -52,6 +58,7 @@ export async function withRetries(
       target: targetKey(target),
       status: SENDING,
       attempts,
+      ...(delivery.mayDuplicate && { mayDuplicate: true }),
       updatedAt: new Date(nowOf(deps)).toISOString(),
     };
     // Nothing is sent unless the intent is stored: a failing store hands the record back.
@@ -64,7 +71,7 @@ export async function withRetries(
       const shown = describeForClients(error);
       if (!isRetryable(error) || attempts >= policy.attempts) {
         step.callOver?.();
-        await parkFailedDelivery(deps, { ...delivery, attempts, error });
+        await parkFailedDelivery(deps, { event, target, bridgeId, attempts, error });
         return settle('failed', shown, { attempts });
       }
       // Never sooner than the provider's Retry-After: the wait is stored, so an invocation

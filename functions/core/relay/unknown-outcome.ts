@@ -11,6 +11,7 @@ import {
   describeForClients,
   fitsInvocation,
   RelayNotDueError,
+  RelayOutOfTimeError,
   sleepOf,
 } from './retries';
 import { targetKey } from './targets';
@@ -39,7 +40,7 @@ export interface UnknownSend {
   target: DeliveryTarget;
   /** When the intent of the send whose outcome is unknown was written (ISO). */
   since: string;
-  /** Provider calls made so far (the send in doubt included). */
+  /** Tries counted so far (the send in doubt included). */
   attempts: number;
   settle: Settle;
 }
@@ -59,6 +60,10 @@ export type UnknownOutcome =
  * failing is retried like a delivery (backoff, Retry-After, then the dead-letter queue), and
  * the record keeps the outcome unknown, so no later try sends blindly. Adapters that cannot
  * look, and edits and deletes (repeating them duplicates nothing), are sent again.
+ *
+ * Only a failed look counts as a try against the retry policy: a look that answers (even twice,
+ * around the in-flight wait) leaves the send that may follow the tries a first send would have,
+ * instead of parking it on its first transient failure.
  */
 export async function resolveUnknownOutcome(
   unknown: UnknownSend,
@@ -66,7 +71,9 @@ export async function resolveUnknownOutcome(
 ): Promise<UnknownOutcome> {
   const { event, adapter, target, since } = unknown;
   if (event.type !== 'chat.message.created') {
-    report(deps, unknown, 'resent', { reason: 'an edit or a delete: repeating it adds no copy' });
+    report(deps, unknown, 'resent', {
+      reason: 'not a new message (an edit, a delete, a close): repeating it adds no copy',
+    });
     return { send: 'blind', attempts: unknown.attempts };
   }
   if (!adapter.capabilities(target).findSent || !adapter.findSent) {
@@ -75,11 +82,17 @@ export async function resolveUnknownOutcome(
   }
   const sentAt = Date.parse(since);
   const policy = deps.retry ?? DEFAULT_RETRY_POLICY;
-  for (let attempts = unknown.attempts + 1; ; attempts += 1) {
+  let attempts = unknown.attempts;
+  for (;;) {
+    // A look is a provider call: with no time left for one it is handed back, like a send.
+    if (!fitsInvocation(deps, 0)) {
+      throw new RelayOutOfTimeError(`no time left to look for ${event.id} at ${target.provider}`);
+    }
     let search: SentSearch;
     try {
       search = await adapter.findSent!(target, relayMarker(event), sentAt - CLOCK_ALLOWANCE_MS);
     } catch (error) {
+      attempts += 1;
       const shown = `could not look for an earlier copy: ${describeForClients(error)}`;
       const stillUnknown = { attempts, outcomeUnknownSince: since };
       if (!isRetryable(error) || attempts >= policy.attempts) {

@@ -75,10 +75,11 @@ describe('a send whose outcome is unknown, at a target that can be searched', ()
         sentAfter: Date.parse(since) - CLOCK_ALLOWANCE_MS,
       },
     ]);
+    // A look that answers is no try: the one counted is the send that was cut off.
     expect(await ivsRecord(world, event)).toMatchObject({
       status: 'delivered',
       targetMessageId: copyId,
-      attempts: 2,
+      attempts: 1,
     });
     expect((await ivsRecord(world, event))?.mayDuplicate).toBeUndefined();
     // The id map knows the copy, so an edit or delete of the original reaches it.
@@ -106,7 +107,7 @@ describe('a send whose outcome is unknown, at a target that can be searched', ()
     expect(ivs.lookups).toHaveLength(1);
     expect(ivs.sent.map((s) => s.message.marker)).toEqual([relayMarker(event)]);
     const record = await ivsRecord(world, event);
-    expect(record).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(record).toMatchObject({ status: 'delivered', attempts: 2 });
     expect(record?.mayDuplicate).toBeUndefined();
     expect(ivsFrames(world).map((f) => f.mayDuplicate)).toEqual([undefined]);
     expect(unknownCount(world, 'not-found')).toBe(1);
@@ -131,7 +132,34 @@ describe('a send whose outcome is unknown, at a target that can be searched', ()
       Date.parse(since) + IN_FLIGHT_MS,
     ]);
     expect(ivs.calls).toEqual([]);
-    expect(await ivsRecord(world, event)).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(await ivsRecord(world, event)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('after two looks that answered, sends with every retry a first send has: a transient failure is retried, not parked', async () => {
+    // Prepare: the intent is 2 s old (two looks, around the in-flight wait); the send that
+    // follows meets two outages. Four tries in all: the one cut off, then three sends.
+    const { world, ivs, event } = await interruptedSend(2_000);
+    ivs.failures.push(new ProviderError('unavailable', 503), new ProviderError('unavailable', 503));
+
+    // Act
+    expect(await relayBatch([batchRecord(event, 1)], world.deps)).toEqual([]);
+
+    // Assess
+    expect(ivs.lookups).toHaveLength(2);
+    expect(ivs.calls).toHaveLength(3);
+    expect(await ivsRecord(world, event)).toMatchObject({ status: 'delivered', attempts: 4 });
+    expect(world.deadLetters.letters).toEqual([]);
+  });
+
+  it('with no time left for a look, hands the record back without looking, its intent kept', async () => {
+    const { world, ivs, event } = await interruptedSend();
+    world.deps.deadline = world.clock.now + 10_000;
+
+    expect(await relayBatch([batchRecord(event, 1)], world.deps)).toEqual(['1']);
+
+    expect(ivs.lookups).toEqual([]);
+    expect(ivs.calls).toEqual([]);
+    expect((await ivsRecord(world, event))?.status).toBe('sending');
   });
 
   it('missing while the call could still land and the invocation cannot wait, is handed back, its intent kept', async () => {
@@ -162,6 +190,36 @@ describe('a send whose outcome is unknown, at a target that can be searched', ()
     expect(unknownCount(world, 'resent')).toBe(1);
   });
 
+  it('keeps the flag on the intent of a send made again blindly: a copy found after that call is cut off stays flagged', async () => {
+    // Prepare: out of reach, so the copy is sent again blindly; the relay dies during that call
+    // (the provider takes it, the answer never comes back).
+    const { world, ivs, event } = await interruptedSend();
+    ivs.outOfReach = true;
+    const intents: (DeliveryRecord | undefined)[] = [];
+    ivs.send = async (target, message) => {
+      intents.push(await ivsRecord(world, event));
+      ivs.acceptUnanswered(target, message);
+      throw new Error('the relay died during the call');
+    };
+    world.deps.retry = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+    expect(await relayBatch([batchRecord(event, 1)], world.deps)).toEqual([]);
+    // The crash: the intent is what the store was left with.
+    await world.state.putDelivery(intents[0]!);
+
+    // Act: the next run finds the intent unsettled; this time the look reaches a copy.
+    ivs.outOfReach = false;
+    expect(await relayBatch([batchRecord(event, 1)], world.deps)).toEqual([]);
+
+    // Assess: the intent carried the flag, and the delivery found afterwards keeps it: the
+    // first copy may be at the target beside the one found.
+    expect(intents[0]).toMatchObject({ status: 'sending', mayDuplicate: true });
+    expect(await ivsRecord(world, event)).toMatchObject({
+      status: 'delivered',
+      mayDuplicate: true,
+    });
+    expect(ivsFrames(world).at(-1)).toMatchObject({ status: 'delivered', mayDuplicate: true });
+  });
+
   it('when the search fails for a while, retries the search like a delivery and never sends blindly', async () => {
     // Prepare: two outages, then the search answers: the copy is there.
     const { world, ivs, event } = await interruptedSend();
@@ -179,10 +237,11 @@ describe('a send whose outcome is unknown, at a target that can be searched', ()
       ['retrying', 'could not look for an earlier copy: reset'],
       ['delivered', 'found at the target after an interrupted send'],
     ]);
+    // The two failed looks are tries; the one that answered is not.
     expect(await ivsRecord(world, event)).toMatchObject({
       status: 'delivered',
       targetMessageId: copyId,
-      attempts: 4,
+      attempts: 3,
     });
   });
 
