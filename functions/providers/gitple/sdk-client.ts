@@ -290,10 +290,22 @@ export function createGitpleSdkClient(
         method: 'GET',
       });
       // [I] README GIT-24: 404 is an unknown channel. One not there yet (a portal's channel
-      // whose creation a crash cut off) holds no copy.
+      // whose creation a crash cut off) holds no copy. The status is inferred, so it is taken
+      // for "no channel" only once the channel itself reads 404; a channel that exists and
+      // cannot be listed is no answer (final: the send is never made blindly).
       if (response.status === 404) {
         await discardBody(response);
-        return [];
+        const channel = await sdkCall(action, channelPath(channelId), { method: 'GET' });
+        if (channel.status === 404) {
+          await discardBody(channel);
+          return [];
+        }
+        if (!channel.ok) throw await http.refusal(action, channel);
+        await discardBody(channel);
+        throw new ProviderError(
+          'gitple refused to list the messages of a channel it has: HTTP 404',
+          404,
+        );
       }
       if (!response.ok) throw await http.refusal(action, response);
       const parsed = v.safeParse(MessagePageSchema, await response.json().catch(() => undefined));

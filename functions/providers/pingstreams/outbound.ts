@@ -76,7 +76,8 @@ export function createPingstreamsOutboundAdapter(options: {
      */
     async findSent(target, marker) {
       const messages = await requireClient().listMessages(target.channel);
-      // [V] README PS-18: the bot posts as itself, so its copies carry its `<project>_<bot>` id.
+      // [V] README PS-25: a copy's `sender` is the poster's own id, the bot's `<project>_<bot>`
+      // ([V] README PS-16), as `send` names no other sender.
       const bot = `${configured.config!.projectId}_${configured.config!.botUserId}`;
       const copy = messages.find((m) => m.sender === bot && carriesMarker(m.attributes, marker));
       return copy ? { result: 'found', messageId: copy._id } : { result: 'absent' };

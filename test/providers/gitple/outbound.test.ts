@@ -498,6 +498,24 @@ describe('Gitple outbound adapter', () => {
       const search = await adapter.findSent!(TARGET, MESSAGE.marker, START);
 
       expect(search).toEqual({ result: 'absent' });
+      // The channel itself was read first: it is not there either.
+      expect(routes().slice(-2)).toEqual([
+        `${LIST}?limit=100&mode=prev`,
+        'GET /v1/sdk/group/channels/room-7',
+      ]);
+    });
+
+    it('takes no 404 for an empty channel when the channel reads: the look fails for good, so nothing is sent blindly', async () => {
+      const adapter = adapterFor();
+      await adapter.createChannel!(TARGET, { name: 'Room 7', members: [] });
+      await adapter.send(TARGET, MESSAGE);
+      gitple.failNextListCalls(1, { status: 404 });
+
+      const error = await caught(adapter.findSent!(TARGET, MESSAGE.marker, START));
+
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ providerStatus: 404 });
+      expect(isRetryable(error)).toBe(false);
     });
 
     it('gives up out of reach after 10 pages newer than the send, rather than list the channel', async () => {
