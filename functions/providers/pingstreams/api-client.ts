@@ -17,6 +17,12 @@ import { PINGSTREAMS_DEFAULT_API_URL, pingstreamsCustomClaims } from './token';
 export const PINGSTREAMS_BOT_NAME = 'Bridge';
 /** Exchange again this long before the session token's `exp`, so no call races its expiry. */
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+/**
+ * The longest message list a look for a copy parses (the bridge's bound, some thousands of
+ * messages): Tiledesk answers a request's messages whole, unpaged ([V] README PS-25), and
+ * parsing an unbounded answer could exhaust the relay's memory, failing its whole batch.
+ */
+export const PINGSTREAMS_LIST_MAX_BYTES = 8 * 1024 * 1024;
 
 export interface PingstreamsBotConfig {
   /** Scheme, host and path prefix (`.../v3`), without a trailing slash. */
@@ -75,8 +81,11 @@ export interface PingstreamsListedMessage {
 export interface PingstreamsApiClient {
   /** Post into a request (conversation) as the bot; resolves to the saved message's `_id`. */
   sendMessage(requestId: string, body: PingstreamsMessageBody): Promise<string>;
-  /** Every message of a request, oldest first, in one answer ([V] README PS-25). */
-  listMessages(requestId: string): Promise<PingstreamsListedMessage[]>;
+  /**
+   * Every message of a request, oldest first, in one answer ([V] README PS-25); undefined when
+   * the answer is longer than PINGSTREAMS_LIST_MAX_BYTES (not parsed).
+   */
+  listMessages(requestId: string): Promise<PingstreamsListedMessage[] | undefined>;
 }
 
 const ExchangeAnswerSchema = v.looseObject({
@@ -174,7 +183,9 @@ export function createPingstreamsApiClient(
       const action = 'list the request messages';
       const response = await botCall(action, messagesPath(requestId), { method: 'GET' });
       if (!response.ok) throw await http.refusal(action, response);
-      const parsed = v.safeParse(MessageListSchema, await response.json().catch(() => undefined));
+      const body = await response.arrayBuffer();
+      if (body.byteLength > PINGSTREAMS_LIST_MAX_BYTES) return undefined;
+      const parsed = v.safeParse(MessageListSchema, parseJson(body));
       if (!parsed.success) {
         // Not knowing what is there is no answer: permanent, so the send is never made blindly.
         throw new ProviderError(
@@ -189,6 +200,14 @@ export function createPingstreamsApiClient(
       }));
     },
   };
+}
+
+function parseJson(body: ArrayBuffer): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The token's own `exp` in ms; agents get a server-signed token with a different lifetime. */

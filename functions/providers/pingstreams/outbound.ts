@@ -4,6 +4,7 @@ import type { SecretValues } from '../../core/secrets';
 import { carriesMarker, markerAttributes } from '../shared/marker';
 import {
   PINGSTREAMS_BOT_NAME,
+  PINGSTREAMS_LIST_MAX_BYTES,
   createPingstreamsApiClient,
   readPingstreamsBotConfig,
 } from './api-client';
@@ -72,10 +73,18 @@ export function createPingstreamsOutboundAdapter(options: {
     async createChannel() {},
     /**
      * Tiledesk lists a request's messages whole, unpaged ([V] README PS-25): one call sees every
-     * message, so the answer never runs out of reach and `sentAfter` is not needed to bound it.
+     * message, so `sentAfter` is not needed to bound it; only a list too long to parse is out
+     * of reach.
      */
     async findSent(target, marker) {
       const messages = await requireClient().listMessages(target.channel);
+      if (!messages) {
+        const megabytes = PINGSTREAMS_LIST_MAX_BYTES / (1024 * 1024);
+        return {
+          result: 'out-of-reach',
+          reason: `the request's message list is over ${megabytes} MB`,
+        };
+      }
       // [V] README PS-25: a copy's `sender` is the poster's own id, the bot's `<project>_<bot>`
       // ([V] README PS-16), as `send` names no other sender.
       const bot = `${configured.config!.projectId}_${configured.config!.botUserId}`;

@@ -5,6 +5,7 @@ import type { DeliveryTarget, OutboundMessage } from '../../../functions/core/ou
 import { isRetryable } from '../../../functions/core/retry';
 import { createHash } from 'node:crypto';
 import { pingstreams as pingstreamsModule } from '../../../functions/providers/pingstreams';
+import { PINGSTREAMS_LIST_MAX_BYTES } from '../../../functions/providers/pingstreams/api-client';
 import { createPingstreamsOutboundAdapter } from '../../../functions/providers/pingstreams/outbound';
 import {
   startFakePingstreamsAuth,
@@ -364,6 +365,23 @@ describe('Pingstreams outbound adapter', () => {
       const search = await adapter.findSent!(TARGET, marker, clock - 10_000);
 
       expect(search).toEqual({ result: 'absent' });
+    });
+
+    it('answers out of reach, parsing nothing, when the request’s list is longer than it reads', async () => {
+      const adapter = adapterFor();
+      const { marker } = MESSAGE;
+      await adapter.send(TARGET, MESSAGE);
+      chatter(`${PROJECT_ID}_user-42`, { note: 'x'.repeat(PINGSTREAMS_LIST_MAX_BYTES) });
+
+      const search = await adapter.findSent!(TARGET, marker, clock - 10_000);
+
+      // The copy is in there, but an unbounded answer is not parsed: the relay sends again,
+      // flagged, rather than risk its memory.
+      expect(search).toEqual({
+        result: 'out-of-reach',
+        reason: "the request's message list is over 8 MB",
+      });
+      expect(lists()).toHaveLength(1);
     });
 
     it('answers absent for a request with no messages yet', async () => {
