@@ -49,7 +49,7 @@ export async function benchEndToEnd(o: E2eOptions, print = console.log): Promise
         );
         if (!memory) await latency(peers, runtime, o, print);
         print(
-          `  fan-out: one client "send" -> all subscribers hold the event frame, median of ${o.runs}, vs the direct-post baseline (Query + FanOut posting to each, same runtime):`,
+          `  fan-out ${memory ? "right after start (cold: V8 has not optimised the hot paths yet; a fresh runtime's first ~100 messages are up to 1.5x slower)" : 'after the latency phase (warm)'}: one client "send" -> all subscribers hold the event frame, median of ${o.runs}, vs the direct-post baseline (Query + FanOut posting to each, same runtime):`,
         );
         await fanOutTable(peers, runtime, time, o, print);
         if (memory) await oneUserFanOut(peers, runtime, time, { size: 1000, runs: o.runs }, print);
