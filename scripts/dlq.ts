@@ -5,11 +5,9 @@
  * path runs locally (through the local Lambda Invoke API) and on AWS.
  */
 import '../local/tooling/sdk-node-warning';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DEFAULT_DATA_DIR, loadDotEnv } from '../local/tooling/dev-config';
-import { readRuntimeFile, runtimeFilePath } from '../local/tooling/runtime-file';
+import { fail, parseScriptArgs, runningRuntime } from './cli';
 
 const USAGE = `Usage: npm run dlq -- list|replay [options]
 
@@ -28,16 +26,10 @@ Options:
 Without --function or --endpoint it talks to the running \`npm start\`, found through
 <data>/runtime.json.`;
 
-function fail(message: string, code = 1): never {
-  console.error(message);
-  process.exit(code);
-}
-
 async function main(): Promise<void> {
   loadDotEnv();
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const { values, positionals } = parseScriptArgs(
+    {
       allowPositionals: true,
       options: {
         event: { type: 'string' },
@@ -47,15 +39,9 @@ async function main(): Promise<void> {
         data: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+    },
+    USAGE,
+  );
   const action = positionals[0];
   if (action !== 'list' && action !== 'replay') {
     fail(`${action ? `unknown command "${action}"` : 'a command is required'}\n\n${USAGE}`, 2);
@@ -67,11 +53,10 @@ async function main(): Promise<void> {
   const onAws = values.function !== undefined && values.endpoint === undefined;
   let endpoint = values.endpoint;
   if (!onAws && endpoint === undefined) {
-    const dataDir = resolve(values.data ?? (process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR));
-    const running = readRuntimeFile(dataDir);
+    const { file, running } = runningRuntime(values.data);
     if (!running) {
       fail(
-        `No local runtime is running (nothing live in ${runtimeFilePath(dataDir)}).\n` +
+        `No local runtime is running (nothing live in ${file}).\n` +
           'Start it with `npm start` in another terminal, or for AWS pass ' +
           '--function <DeadLettersFunctionName from the stack outputs>.',
       );

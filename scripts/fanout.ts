@@ -7,25 +7,16 @@
  * for all, as a quick load test does); `--seq` numbers the sends as @chat-bridge/client does.
  */
 import '../local/tooling/sdk-node-warning';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { DEFAULT_DATA_DIR } from '../local/tooling/dev-config';
-import { readRuntimeFile, runtimeFilePath } from '../local/tooling/runtime-file';
+import { fail, parseScriptArgs, runningRuntime } from './cli';
 
 const USAGE = `Usage: npm run fanout -- [--subscribers <n>] [--rounds <n>] [--one-user] [--seq] [--bridge <id>]
 
 Times one send -> all subscribers hold the event frame, on the running \`npm start\`.`;
 
-function fail(message: string, code = 1): never {
-  console.error(message);
-  process.exit(code);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
+const { values } = parseScriptArgs(
+  {
     options: {
       subscribers: { type: 'string', default: '1000' },
       rounds: { type: 'string', default: '3' },
@@ -35,25 +26,18 @@ try {
       data: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n\n${USAGE}`, 2);
-}
-const { values } = parsed;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+  },
+  USAGE,
+);
 const total = Number(values.subscribers);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(total) || total < 1 || !Number.isInteger(rounds) || rounds < 1)
   fail(`--subscribers and --rounds take whole numbers from 1\n\n${USAGE}`, 2);
 
-const dataDir = resolve(values.data ?? (process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR));
-const runtime = readRuntimeFile(dataDir);
-if (!runtime?.appJwtSecret)
-  fail(`No local runtime is running (nothing live in ${runtimeFilePath(dataDir)}): npm start`);
-const { wsUrl, appJwtSecret } = runtime;
+const { file, running } = runningRuntime(values.data);
+if (!running?.appJwtSecret)
+  fail(`No local runtime is running (nothing live in ${file}): npm start`);
+const { wsUrl, appJwtSecret } = running;
 const bridge = values.bridge;
 const sender = 'fanout-sender';
 

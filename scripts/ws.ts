@@ -5,25 +5,16 @@
  * line until Ctrl-C.
  */
 import '../local/tooling/sdk-node-warning';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { DEFAULT_DATA_DIR } from '../local/tooling/dev-config';
-import { readRuntimeFile, runtimeFilePath } from '../local/tooling/runtime-file';
+import { fail, parseScriptArgs, runningRuntime } from './cli';
 
 const USAGE = `Usage: npm run ws -- --token <app JWT> [--bridge <id>] [--after <cursor>] [--url <ws url>]
 
 Subscribes to a bridge (default "support") on the running \`npm start\` and prints each frame.
 Get a token with: TOKEN=$(npm run -s token -- --sub alice)`;
 
-function fail(message: string, code = 1): never {
-  console.error(message);
-  process.exit(code);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
+const { values } = parseScriptArgs(
+  {
     options: {
       token: { type: 'string' },
       bridge: { type: 'string', default: 'support' },
@@ -32,23 +23,16 @@ try {
       data: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n\n${USAGE}`, 2);
-}
-const { values } = parsed;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+  },
+  USAGE,
+);
 if (!values.token) fail(`--token is required\n\n${USAGE}`, 2);
 
-const dataDir = resolve(values.data ?? (process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR));
-const url = values.url ?? readRuntimeFile(dataDir)?.wsUrl;
+const { file, running } = runningRuntime(values.data);
+const url = values.url ?? running?.wsUrl;
 if (!url) {
   fail(
-    `No local runtime is running (nothing live in ${runtimeFilePath(dataDir)}). ` +
-      'Start it with `npm start`, or pass --url.',
+    `No local runtime is running (nothing live in ${file}). Start it with \`npm start\`, or pass --url.`,
   );
 }
 
