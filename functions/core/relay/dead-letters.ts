@@ -1,7 +1,7 @@
 import type { CommonEvent } from '../event';
 import type { DeliveryTarget } from '../outbound';
 import { nowOf, type RelayDeps } from './deps';
-import { SENDING } from './ports';
+import { outcomeUnknownSince } from './ports';
 import { recordDelivery } from './record';
 import { targetKey } from './targets';
 import { causeSummary } from '../error-cause';
@@ -65,8 +65,7 @@ export async function parkBeforeStreamGivesUp(
   const current = await deps.state.getDelivery(event.id, targetKey(target)).catch(() => undefined);
   const notBefore = current?.status === 'retrying' ? current.notBefore : undefined;
   // A send still in doubt stays so: a replay looks for its copy before sending.
-  const outcomeUnknownSince =
-    current?.status === SENDING ? current.updatedAt : current?.outcomeUnknownSince;
+  const unknownSince = outcomeUnknownSince(current);
   await parkFailedDelivery(deps, {
     ...failure,
     attempts: current?.attempts ?? 0,
@@ -76,7 +75,7 @@ export async function parkBeforeStreamGivesUp(
     status: 'failed',
     detail: 'parked in the dead-letter queue before the stream would give up on it',
     attempts: current?.attempts ?? 0,
-    ...(outcomeUnknownSince && { outcomeUnknownSince }),
+    ...(unknownSince && { outcomeUnknownSince: unknownSince }),
     ...(current?.mayDuplicate && { mayDuplicate: true }),
   }).catch((error: unknown) =>
     deps.log.warn('parked delivery not recorded as failed', { eventId: event.id, error }),

@@ -2,7 +2,13 @@ import type { DeliveryTarget } from '../outbound';
 import { attemptDelivery } from './attempt';
 import { closesCreatedChannel } from './portal-channels';
 import { nowOf, type RelayDeps, type RelayInput, type Settle } from './deps';
-import { deliveryKey, SENDING, type DeliveryRecord, type KnownDeliveries } from './ports';
+import {
+  deliveryKey,
+  outcomeUnknownSince,
+  SENDING,
+  type DeliveryRecord,
+  type KnownDeliveries,
+} from './ports';
 import { notConfiguredDetail, recordDelivery } from './record';
 import { fitsInvocation, RelayNotDueError, sleepOf, withRetries, type LaneStep } from './retries';
 import { targetKey } from './targets';
@@ -83,7 +89,7 @@ export async function relayEventTo(
   let attempts = retrying?.attempts ?? 0;
   // A provider call whose outcome is unknown: the relay stopped during it, or every write of
   // its outcome failed in a container that is gone (or looking for its copy failed before).
-  const unknownSince = done?.status === SENDING ? done.updatedAt : done?.outcomeUnknownSince;
+  const unknownSince = outcomeUnknownSince(done);
   if (unknownSince !== undefined) {
     const unknown = await resolveUnknownOutcome(
       { event, bridgeId, adapter, target, since: unknownSince, attempts, settle },

@@ -47,6 +47,13 @@ export interface DeliveryRecord {
   updatedAt: string;
 }
 
+/**
+ * Since when a delivery's last send has an unknown outcome: the intent of a send cut off
+ * mid-call (`sending`), or what a later record kept of it; undefined when none is in doubt.
+ */
+export const outcomeUnknownSince = (record: DeliveryRecord | undefined): string | undefined =>
+  record?.status === SENDING ? record.updatedAt : record?.outcomeUnknownSince;
+
 /** Settled deliveries of a batch, keyed by `deliveryKey(eventId, target)`. */
 export type KnownDeliveries = ReadonlyMap<string, DeliveryRecord>;
 
