@@ -48,8 +48,7 @@ export function lanesOf(records: readonly BatchRecord[], deps: RelayDeps): Parti
           ...(endsConversation(event, deps) ? createdTargets(bridge) : []),
         ].map((target) => [targetKey(target), target]),
       );
-      for (const target of targets.values()) {
-        const key = targetKey(target);
+      for (const [key, target] of targets) {
         const lane = laneByTarget.get(key) ?? { target, records: [] };
         lane.records.push(record);
         laneByTarget.set(key, lane);

@@ -39,18 +39,14 @@ export async function pushToClients(
       deps.bridges.ofEvent(record.input.event.subject) &&
       !known.has(deliveryKey(record.input.event.id, webTarget(record))),
   );
-  // Before the lanes start: their delivery frames go out after these pushes.
-  const pushedIds = toPush.map(({ input }) => input.event.id);
-  deps.deliveryFrames?.expect(pushedIds);
-  try {
-    // A provider call waits on its `sending` intent, and a push on nothing but the posts: two
-    // turns let the batch's lanes queue their intents and the state store send them before
-    // the posts (ten or a thousand SDK calls) take the event loop.
-    await afterTurns(2);
-    for (const record of toPush) await pushOne(record, deps, recorded, markFailed);
-  } finally {
-    for (const eventId of pushedIds) deps.deliveryFrames?.pushed(eventId);
-  }
+  // Before the lanes start: their delivery frames go out after these pushes (each push says
+  // when it is over; the batch's drain frees whatever a failure left waiting).
+  deps.deliveryFrames?.expect(toPush.map(({ input }) => input.event.id));
+  // A provider call waits on its `sending` intent, and a push on nothing but the posts: two
+  // turns let the batch's lanes queue their intents and the state store send them before the
+  // posts (ten or a thousand SDK calls) take the event loop.
+  await afterTurns(2);
+  for (const record of toPush) await pushOne(record, deps, recorded, markFailed);
   await Promise.all(recorded);
 }
 
