@@ -73,11 +73,7 @@ export class BridgeAdmin {
     const bridge = this.validate(id, body);
     const condition = parseIfMatch(ifMatch);
     const current = await this.live(id);
-    if (condition === undefined && current) {
-      throw new PreconditionRequiredError(
-        `bridge "${id}" exists (version ${current.version}): replacing it needs If-Match with its version`,
-      );
-    }
+    if (condition === undefined && current) throw ifMatchRequired(id, current);
     if (condition !== undefined) this.check(id, condition, current);
     await this.refuseReadElsewhere(bridge);
     const now = this.now();
@@ -198,11 +194,7 @@ export class BridgeAdmin {
   /** Another write of this bridge landed between our read and our conditional write. */
   private async changedMeanwhile(id: string, condition: IfMatch | undefined) {
     const current = await this.live(id);
-    if (condition === undefined) {
-      return new PreconditionRequiredError(
-        `bridge "${id}" exists (version ${current?.version ?? '?'}): replacing it needs If-Match with its version`,
-      );
-    }
+    if (condition === undefined) return ifMatchRequired(id, current);
     try {
       this.check(id, condition, current);
     } catch (error) {
@@ -224,3 +216,9 @@ export class BridgeAdmin {
     return this.deps.now?.() ?? new Date();
   }
 }
+
+/** 428: a bridge that exists is replaced only at the version read. */
+const ifMatchRequired = (id: string, current: BridgeRecord | undefined) =>
+  new PreconditionRequiredError(
+    `bridge "${id}" exists (version ${current?.version ?? '?'}): replacing it needs If-Match with its version`,
+  );
