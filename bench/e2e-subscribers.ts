@@ -1,10 +1,14 @@
-/** Opening and subscribing the end-to-end bench's WebSocket clients (bench/e2e-peers.ts). */
+/**
+ * Opening and subscribing WebSocket clients as app users: the end-to-end bench's
+ * (bench/e2e-peers.ts) and `npm run fanout`'s (scripts/fanout.ts).
+ */
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { JWT_SECRET } from './e2e-config';
 
-export async function open(wsUrl: string, sub: string): Promise<WebSocket> {
-  const token = jwt.sign({ sub, name: sub }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+/** A client of user `sub`, its app JWT signed with `secret` (the runtime's APP_JWT_SECRET). */
+export async function open(wsUrl: string, sub: string, secret = JWT_SECRET): Promise<WebSocket> {
+  const token = jwt.sign({ sub, name: sub }, secret, { algorithm: 'HS256', expiresIn: '1h' });
   const socket = new WebSocket(`${wsUrl}?token=${token}`, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -13,7 +17,8 @@ export async function open(wsUrl: string, sub: string): Promise<WebSocket> {
   return socket;
 }
 
-function subscribeOnce(socket: WebSocket, bridge: string): Promise<void> {
+/** Subscribe once: the `subscribed` frame, or the error frame (or silence for 60 s) as a failure. */
+export function subscribeOnce(socket: WebSocket, bridge: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const finish = (error?: Error) => {
       clearTimeout(timer);

@@ -7,8 +7,8 @@
  * for all, as a quick load test does); `--seq` numbers the sends as @chat-bridge/client does.
  */
 import '../local/tooling/sdk-node-warning';
-import jwt from 'jsonwebtoken';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { open, subscribeOnce } from '../bench/e2e-subscribers';
 import { fail, parseScriptArgs, runningRuntime } from './cli';
 
 const USAGE = `Usage: npm run fanout -- [--subscribers <n>] [--rounds <n>] [--one-user] [--seq] [--bridge <id>]
@@ -41,41 +41,21 @@ const { wsUrl, appJwtSecret } = running;
 const bridge = values.bridge;
 const sender = 'fanout-sender';
 
-async function open(sub: string): Promise<WebSocket> {
-  const token = jwt.sign({ sub, name: sub }, appJwtSecret, { algorithm: 'HS256', expiresIn: '1h' });
-  const socket = new WebSocket(`${wsUrl}/?token=${token}`, { perMessageDeflate: false });
-  await new Promise((done, refused) => {
-    socket.once('open', done);
-    socket.once('error', refused);
-  });
-  return socket;
-}
-
-async function subscribed(socket: WebSocket): Promise<WebSocket> {
-  await new Promise<void>((done, refused) => {
-    const listen = (data: WebSocket.RawData) => {
-      const frame = JSON.parse(String(data)) as { type?: string };
-      if (frame.type === 'error') refused(new Error(`subscribe refused: ${String(data)}`));
-      if (frame.type !== 'subscribed') return;
-      socket.off('message', listen);
-      done();
-    };
-    socket.on('message', listen);
-    socket.send(JSON.stringify({ action: 'subscribe', bridge }));
-  });
-  return socket;
-}
-
 let lastFrameAt = 0;
 const clients: WebSocket[] = [];
 for (let i = 0; i < total; i += 50) {
   const burst = Array.from({ length: Math.min(50, total - i) }, (_, k) =>
-    open(values['one-user'] ? sender : `fanout-${i + k}`).then(subscribed),
+    open(wsUrl, values['one-user'] ? sender : `fanout-${i + k}`, appJwtSecret).then(
+      async (socket) => {
+        await subscribeOnce(socket, bridge);
+        return socket;
+      },
+    ),
   );
   clients.push(...(await Promise.all(burst)));
 }
 for (const client of clients) client.on('message', () => (lastFrameAt = performance.now()));
-const from = await open(sender);
+const from = await open(wsUrl, sender, appJwtSecret);
 from.on('message', (data) => {
   if (String(data).includes('"type":"error"')) fail(`the send was refused: ${String(data)}`);
 });
